@@ -1,0 +1,206 @@
+// Config kinds Weft understands: the Istio networking API (verbatim field names) and
+// Weft's local Workload kind. These are the *validated* shapes: parse.ts/validate.ts turn
+// untrusted YAML into these, and everything downstream may trust them.
+
+export const ISTIO_NETWORKING_GROUP = 'networking.istio.io';
+export const WEFT_GROUP = 'weft.dev';
+
+export type KindName =
+  | 'ServiceEntry'
+  | 'WorkloadEntry'
+  | 'VirtualService'
+  | 'DestinationRule'
+  | 'Gateway'
+  | 'Workload';
+
+export const ALL_KINDS: readonly KindName[] = [
+  'ServiceEntry',
+  'WorkloadEntry',
+  'VirtualService',
+  'DestinationRule',
+  'Gateway',
+  'Workload',
+];
+
+export interface ObjectMeta {
+  name: string;
+  /** Defaults to "default" when absent in the YAML. */
+  namespace: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** Where a resource came from, so errors and status can point at it. */
+export interface SourceRef {
+  file: string;
+  /** 1-based index of the YAML document inside the file. */
+  document: number;
+}
+
+interface ResourceBase<K extends KindName, S> {
+  apiVersion: string;
+  kind: K;
+  metadata: ObjectMeta;
+  spec: S;
+  source?: SourceRef;
+}
+
+// ---------------------------------------------------------------- ServiceEntry
+
+export type PortProtocol = 'HTTP' | 'HTTP2' | 'GRPC' | 'TCP' | 'HTTPS' | 'TLS';
+
+export interface ServicePort {
+  number: number;
+  protocol: PortProtocol;
+  name: string;
+  targetPort?: number;
+}
+
+export interface WorkloadEntrySpec {
+  address: string;
+  ports: Record<string, number>;
+  labels: Record<string, string>;
+  serviceAccount?: string;
+  weight?: number;
+  network?: string;
+  locality?: string;
+}
+
+export interface ServiceEntrySpec {
+  hosts: string[];
+  addresses: string[];
+  ports: ServicePort[];
+  location: 'MESH_EXTERNAL' | 'MESH_INTERNAL';
+  resolution: 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN';
+  endpoints: WorkloadEntrySpec[];
+  workloadSelector?: { labels: Record<string, string> };
+  exportTo: string[];
+}
+
+// ---------------------------------------------------------------- VirtualService
+
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
+}
+
+export interface HTTPMatchRequest {
+  name?: string;
+  uri?: StringMatch;
+  method?: StringMatch;
+  authority?: StringMatch;
+  headers?: Record<string, StringMatch>;
+  withoutHeaders?: Record<string, StringMatch>;
+  queryParams?: Record<string, StringMatch>;
+  port?: number;
+  ignoreUriCase?: boolean;
+  sourceLabels?: Record<string, string>;
+  gateways?: string[];
+}
+
+export interface Destination {
+  host: string;
+  subset?: string;
+  port?: { number: number };
+}
+
+export interface HTTPRouteDestination {
+  destination: Destination;
+  weight?: number;
+}
+
+export interface HTTPRewrite {
+  uri?: string;
+  authority?: string;
+}
+
+export interface HTTPRoute {
+  name?: string;
+  match: HTTPMatchRequest[];
+  route: HTTPRouteDestination[];
+  rewrite?: HTTPRewrite;
+  /** Duration in milliseconds (parsed from Istio's "1.5s" form). */
+  timeoutMs?: number;
+}
+
+export interface VirtualServiceSpec {
+  hosts: string[];
+  gateways: string[];
+  http: HTTPRoute[];
+  exportTo: string[];
+}
+
+// ---------------------------------------------------------------- DestinationRule
+
+export type SimpleLB = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'PASSTHROUGH' | 'UNSPECIFIED';
+
+export interface LoadBalancerSettings {
+  simple?: SimpleLB;
+}
+
+export interface TrafficPolicy {
+  loadBalancer?: LoadBalancerSettings;
+}
+
+export interface Subset {
+  name: string;
+  labels: Record<string, string>;
+  trafficPolicy?: TrafficPolicy;
+}
+
+export interface DestinationRuleSpec {
+  host: string;
+  trafficPolicy?: TrafficPolicy;
+  subsets: Subset[];
+  exportTo: string[];
+}
+
+// ---------------------------------------------------------------- Gateway
+
+export interface GatewayServer {
+  name?: string;
+  port: { number: number; protocol: PortProtocol; name: string };
+  hosts: string[];
+}
+
+export interface GatewaySpec {
+  selector: Record<string, string>;
+  servers: GatewayServer[];
+}
+
+// ---------------------------------------------------------------- Workload (weft.dev/v1alpha1)
+
+export interface WorkloadPort {
+  name: string;
+  /** Port the app listens on (on its own loopback address). */
+  containerPort: number;
+  /** Port the service is reached on; defaults to containerPort. */
+  servicePort: number;
+  protocol: PortProtocol;
+}
+
+export interface LocalWorkloadSpec {
+  /** Service this workload belongs to (short name in the workload's namespace). */
+  service: string;
+  serviceAccount: string;
+  replicas: number;
+  ports: WorkloadPort[];
+  command: string[];
+  env: Record<string, string>;
+  /** Working directory for the command, relative to the YAML file's directory. */
+  workingDir?: string;
+}
+
+export type ServiceEntry = ResourceBase<'ServiceEntry', ServiceEntrySpec>;
+export type WorkloadEntry = ResourceBase<'WorkloadEntry', WorkloadEntrySpec>;
+export type VirtualService = ResourceBase<'VirtualService', VirtualServiceSpec>;
+export type DestinationRule = ResourceBase<'DestinationRule', DestinationRuleSpec>;
+export type Gateway = ResourceBase<'Gateway', GatewaySpec>;
+export type LocalWorkload = ResourceBase<'Workload', LocalWorkloadSpec>;
+
+export type Resource = ServiceEntry | WorkloadEntry | VirtualService | DestinationRule | Gateway | LocalWorkload;
+
+export function resourceKey(r: { kind: string; metadata: { namespace: string; name: string } }): string {
+  return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;
+}
