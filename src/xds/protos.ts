@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import protobuf from 'protobufjs';
+import { decodeResource, encodeResource } from './json-codec.js';
 
 const require = createRequire(import.meta.url);
 
@@ -78,17 +79,12 @@ export const TO_OBJECT: protobuf.IConversionOptions = {
   json: true,
 };
 
-/** Encodes a resource object (protobufjs object form, snake_case) into a google.protobuf.Any. */
+/** Encodes a resource in Envoy JSON form (snake_case) into a google.protobuf.Any. */
 export function packAny(typeUrl: string, resource: object): { type_url: string; value: Buffer } {
-  const typeName = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
-  const type = lookupType(typeName);
-  const message = type.fromObject(resource);
-  return { type_url: typeUrl, value: Buffer.from(type.encode(message).finish()) };
+  return { type_url: typeUrl, value: encodeResource(typeUrl, resource) };
 }
 
-/** Decodes a google.protobuf.Any into a plain object. Throws if the type is unknown. */
+/** Decodes a google.protobuf.Any into Envoy JSON form. Throws if the type is unknown or bytes are bad. */
 export function unpackAny(any: { type_url: string; value: Uint8Array }): Record<string, unknown> {
-  const typeName = any.type_url.slice(any.type_url.lastIndexOf('/') + 1);
-  const type = lookupType(typeName);
-  return type.toObject(type.decode(any.value), TO_OBJECT) as Record<string, unknown>;
+  return decodeResource(any.type_url, any.value);
 }

@@ -1,0 +1,97 @@
+// Wires the pipeline: sources → store → snapshot → debounce → push queue → ADS streams,
+// plus the debug HTTP server. One instance per control plane process.
+import path from 'node:path';
+import type { KindName } from '../api/types.js';
+import { formatConfigError, type ConfigError } from '../api/errors.js';
+import { ConfigStore } from './store/config-store.js';
+import { FileSource } from './sources/file-source.js';
+import { AppliedStore } from './sources/applied-store.js';
+import { buildSnapshot, emptySnapshot, type Snapshot } from './model/snapshot.js';
+import { Debouncer } from './xds/debounce.js';
+import { AdsServer } from './xds/ads-server.js';
+import { ControlMetrics } from './metrics.js';
+import { ControlPlaneBackend } from './backend.js';
+import { startDebugServer, type DebugServer } from './debug/server.js';
+
+export interface ControlPlaneOptions {
+  configDirs: string[];
+  stateDir: string;
+  xds: { host: string; port: number };
+  http: { host: string; port: number };
+  debounce: { quietMs: number; maxMs: number };
+  log: (msg: string) => void;
+}
+
+export class ControlPlane {
+  readonly store = new ConfigStore();
+  readonly metrics: ControlMetrics;
+  readonly ads: AdsServer;
+  private snapshot: Snapshot = emptySnapshot();
+  private readonly debouncer: Debouncer;
+  private readonly files: FileSource;
+  private readonly registry: FileSource;
+  private readonly applied: AppliedStore;
+  private debug: DebugServer | null = null;
+  xdsPort = 0;
+  httpPort = 0;
+
+  constructor(private readonly opts: ControlPlaneOptions) {
+    this.metrics = new ControlMetrics(() => this.ads.connections.size, () => this.snapshot.version);
+    this.ads = new AdsServer({ snapshot: () => this.snapshot, metrics: this.metrics, log: opts.log });
+    this.debouncer = new Debouncer(opts.debounce, (change, debounceMs) => {
+      this.metrics.debounceTime.observe(debounceMs / 1000);
+      this.rebuild(change.kinds);
+      this.ads.pushAll(change.firstAt);
+    });
+    this.store.onChange((kinds) => this.debouncer.push({ kinds, at: performance.now() }));
+    const onErrors = (errs: ConfigError[]): void => {
+      const bad = errs.filter((e) => e.severity === 'error');
+      if (bad.length) this.metrics.configErrors.inc(bad.length);
+      for (const e of errs) opts.log(`config ${e.severity}: ${formatConfigError(e)}`);
+    };
+    this.files = new FileSource({ dirs: opts.configDirs, onResources: (r) => this.store.setLayer('files', r), onErrors });
+    this.registry = new FileSource({
+      dirs: [path.join(opts.stateDir, 'registry')],
+      onResources: (r) => this.store.setLayer('registry', r),
+      onErrors,
+    });
+    this.applied = new AppliedStore(path.join(opts.stateDir, 'applied'));
+  }
+
+  currentSnapshot(): Snapshot {
+    return this.snapshot;
+  }
+
+  /** `changed` undefined rebuilds every index. */
+  private rebuild(changed: ReadonlySet<KindName> | undefined): void {
+    this.snapshot = buildSnapshot(this.snapshot.version + 1, this.store.byKind(), changed ? this.snapshot : undefined, changed);
+  }
+
+  async start(): Promise<void> {
+    for (const e of this.applied.load()) this.opts.log(`applied config error: ${e}`);
+    this.store.setLayer('applied', this.applied.list());
+    this.files.start();
+    this.registry.start();
+    // The first snapshot is built at once, not debounced: proxies connecting now get full config.
+    this.debouncer.stop();
+    this.rebuild(undefined);
+    this.xdsPort = await this.ads.start(this.opts.xds.host, this.opts.xds.port);
+    const backend = new ControlPlaneBackend({
+      store: this.store,
+      applied: this.applied,
+      ads: this.ads,
+      metrics: this.metrics,
+      onApplied: () => this.store.setLayer('applied', this.applied.list()),
+    });
+    this.debug = await startDebugServer(backend, this.opts.http);
+    this.httpPort = this.debug.address.port;
+  }
+
+  async stop(): Promise<void> {
+    this.debouncer.stop();
+    this.files.stop();
+    this.registry.stop();
+    await this.ads.stop();
+    await this.debug?.close();
+  }
+}

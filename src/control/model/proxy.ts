@@ -1,0 +1,12 @@
+// The control plane's view of a connected proxy: what translation needs to know about it.
+import type { ProxyMetadata } from '../../xds/node-metadata.js';
+
+export interface ProxyModel {
+  id: string;
+  metadata: ProxyMetadata;
+}
+
+/** Canonical Istio telemetry names for a workload: app label or workload name, version or "latest". */
+export function workloadIdentity(m: ProxyMetadata): { app: string; version: string } {
+  return { app: m.LABELS.app ?? m.WORKLOAD_NAME, version: m.LABELS.version ?? 'latest' };
+}

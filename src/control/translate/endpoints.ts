@@ -1,0 +1,42 @@
+// EDS: one ClusterLoadAssignment per outbound EDS cluster, filtered by subset labels.
+import type { Snapshot } from '../model/snapshot.js';
+import { endpointPort, type ServiceEndpoint } from '../model/services.js';
+import type { Json } from './clusters.js';
+import { outboundClusterName } from './names.js';
+import { subsetsFor } from './policy.js';
+
+function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
+  return true;
+}
+
+/** Istio's endpoint workload metadata: "name;namespace;canonical-service;revision;cluster". */
+function workloadMetadata(ep: ServiceEndpoint): string {
+  const app = ep.labels.app ?? ep.labels['service.istio.io/canonical-name'] ?? ep.workload;
+  const version = ep.labels.version ?? ep.labels['service.istio.io/canonical-revision'] ?? 'latest';
+  return `${ep.workload};${ep.namespace};${app};${version};Kubernetes`;
+}
+
+export function clusterLoadAssignments(snapshot: Snapshot): Json[] {
+  const out: Json[] = [];
+  for (const svc of snapshot.services.values()) {
+    const subsets = subsetsFor(snapshot, svc.host);
+    for (const port of svc.ports) {
+      const variants = [{ name: '', labels: {} as Record<string, string> }, ...subsets.map((s) => ({ name: s.name, labels: s.labels }))];
+      for (const v of variants) {
+        const name = outboundClusterName(port.number, v.name, svc.host);
+        const lbEndpoints = svc.endpoints
+          .filter((ep) => matches(v.labels, ep.labels))
+          .map((ep) => ({
+            endpoint: { address: { socket_address: { address: ep.address, port_value: endpointPort(ep, port) } } },
+            ...(ep.workload !== 'unknown'
+              ? { metadata: { filter_metadata: { istio: { workload: workloadMetadata(ep), service_account: ep.serviceAccount } } } }
+              : {}),
+            load_balancing_weight: ep.weight,
+          }));
+        out.push({ cluster_name: name, endpoints: lbEndpoints.length ? [{ lb_endpoints: lbEndpoints }] : [] });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+// translate(snapshot, proxy) → the xDS resources that proxy should have. Pure: the same input
+// always gives the same output, so the (snapshot version, proxy) pair is a complete cache key.
+import type { XdsType } from '../../xds/protos.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { ProxyModel } from '../model/proxy.js';
+import { inboundClusters, outboundClusters, type Json } from './clusters.js';
+import { clusterLoadAssignments } from './endpoints.js';
+import { gatewayListeners, gatewayServerPorts, sidecarListeners } from './listeners.js';
+import { gatewayRouteConfig, outboundRouteConfig } from './routes.js';
+import { gatewayRouteName } from './names.js';
+
+export type ResourceSet = ReadonlyMap<string, Json>;
+export type ProxyResources = Readonly<Record<XdsType, ResourceSet>>;
+
+function byName(list: Json[], key: 'name' | 'cluster_name' = 'name'): Map<string, Json> {
+  const m = new Map<string, Json>();
+  for (const r of [...list].sort((a, b) => String(a[key]).localeCompare(String(b[key])))) m.set(String(r[key]), r);
+  return m;
+}
+
+export function translateClusters(snapshot: Snapshot, proxy: ProxyModel): ResourceSet {
+  return byName([...outboundClusters(snapshot), ...inboundClusters(snapshot, proxy)]);
+}
+
+export function translateEndpoints(snapshot: Snapshot): ResourceSet {
+  return byName(clusterLoadAssignments(snapshot), 'cluster_name');
+}
+
+export function translateListenersAndRoutes(snapshot: Snapshot, proxy: ProxyModel): { listeners: ResourceSet; routes: ResourceSet } {
+  if (proxy.metadata.type === 'router') {
+    const ports = gatewayServerPorts(snapshot, proxy);
+    return {
+      listeners: byName(gatewayListeners(ports, proxy)),
+      routes: byName(ports.map((sp) => gatewayRouteConfig(snapshot, proxy, sp, gatewayRouteName(sp.port)))),
+    };
+  }
+  return { listeners: byName(sidecarListeners(snapshot, proxy)), routes: byName([outboundRouteConfig(snapshot, proxy)]) };
+}
+
+export function translate(snapshot: Snapshot, proxy: ProxyModel): ProxyResources {
+  const { listeners, routes } = translateListenersAndRoutes(snapshot, proxy);
+  return {
+    cluster: translateClusters(snapshot, proxy),
+    endpoint: translateEndpoints(snapshot),
+    listener: listeners,
+    route: routes,
+    secret: new Map(),
+  };
+}

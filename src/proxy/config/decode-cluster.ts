@@ -1,0 +1,75 @@
+// CDS: Cluster → ClusterConfig; ClusterLoadAssignment → endpoints.
+import { arr, ConfigRejection, durationMs, num, obj, only, str, type J } from './check.js';
+import type { ClusterConfig, EndpointConfig, ServiceRef } from './types.js';
+
+const LB = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM'] as const;
+
+function serviceRef(metadata: unknown, path: string): ServiceRef | null {
+  if (metadata === undefined) return null;
+  const fm = obj(metadata, path).filter_metadata;
+  if (fm === undefined) return null;
+  const istio = obj(fm, `${path}.filter_metadata`).istio as J | undefined;
+  const services = istio?.services;
+  if (!Array.isArray(services) || services.length === 0) return null;
+  const s = services[0] as J;
+  if (typeof s.host !== 'string') return null;
+  return { host: s.host, name: typeof s.name === 'string' ? s.name : s.host, namespace: typeof s.namespace === 'string' ? s.namespace : 'unknown' };
+}
+
+export function decodeEndpoints(cla: J, path: string): EndpointConfig[] {
+  only(cla, path, ['cluster_name', 'endpoints', 'policy']);
+  const out: EndpointConfig[] = [];
+  arr(cla.endpoints, `${path}.endpoints`).forEach((le, i) => {
+    const lp = `${path}.endpoints[${i}]`;
+    const lo = obj(le, lp);
+    only(lo, lp, ['lb_endpoints', 'locality', 'load_balancing_weight', 'priority']);
+    arr(lo.lb_endpoints, `${lp}.lb_endpoints`).forEach((e, j) => {
+      const ep = `${lp}.lb_endpoints[${j}]`;
+      const eo = obj(e, ep);
+      only(eo, ep, ['endpoint', 'metadata', 'load_balancing_weight', 'health_status']);
+      const sa = obj(obj(obj(eo.endpoint, `${ep}.endpoint`).address, `${ep}.endpoint.address`).socket_address, `${ep}.endpoint.address.socket_address`);
+      const port = num(sa.port_value, `${ep}.endpoint.address.socket_address.port_value`);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigRejection(`${ep}.endpoint.address.socket_address.port_value`, 'expected a port 1..65535');
+      const istio = ((eo.metadata as J | undefined)?.filter_metadata as J | undefined)?.istio as J | undefined;
+      const weight = eo.load_balancing_weight === undefined ? 1 : num(eo.load_balancing_weight, `${ep}.load_balancing_weight`);
+      if (eo.health_status === 'UNHEALTHY' || eo.health_status === 'DRAINING') return;
+      out.push({
+        address: str(sa.address, `${ep}.endpoint.address.socket_address.address`),
+        port,
+        weight: weight > 0 ? weight : 1,
+        workload: typeof istio?.workload === 'string' ? istio.workload : undefined,
+        serviceAccount: typeof istio?.service_account === 'string' ? istio.service_account : undefined,
+      });
+    });
+  });
+  return out;
+}
+
+export function decodeCluster(c: J): ClusterConfig {
+  const name = str(c.name, 'name');
+  const p = `cluster ${name}`;
+  only(c, p, ['name', 'type', 'eds_cluster_config', 'connect_timeout', 'lb_policy', 'metadata', 'load_assignment']);
+  const type = c.type ?? 'STATIC';
+  if (type !== 'EDS' && type !== 'STATIC') throw new ConfigRejection(`${p}.type`, `cluster type ${String(type)} is not supported (EDS, STATIC)`);
+  const lb = c.lb_policy ?? 'ROUND_ROBIN';
+  if (!LB.includes(lb as (typeof LB)[number])) throw new ConfigRejection(`${p}.lb_policy`, `lb_policy ${String(lb)} is not supported (${LB.join(', ')})`);
+  let edsServiceName = name;
+  if (type === 'EDS') {
+    const ecc = obj(c.eds_cluster_config, `${p}.eds_cluster_config`);
+    only(ecc, `${p}.eds_cluster_config`, ['eds_config', 'service_name']);
+    if (obj(ecc.eds_config, `${p}.eds_cluster_config.eds_config`).ads === undefined) {
+      throw new ConfigRejection(`${p}.eds_cluster_config.eds_config`, 'only ADS config sources are supported');
+    }
+    if (ecc.service_name !== undefined) edsServiceName = str(ecc.service_name, `${p}.eds_cluster_config.service_name`);
+  }
+  const staticEndpoints = type === 'STATIC' && c.load_assignment !== undefined ? decodeEndpoints(obj(c.load_assignment, `${p}.load_assignment`), `${p}.load_assignment`) : [];
+  return {
+    name,
+    type,
+    lbPolicy: lb as ClusterConfig['lbPolicy'],
+    connectTimeoutMs: durationMs(c.connect_timeout, `${p}.connect_timeout`, 5000),
+    edsServiceName,
+    service: serviceRef(c.metadata, `${p}.metadata`),
+    staticEndpoints,
+  };
+}

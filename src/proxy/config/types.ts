@@ -1,0 +1,100 @@
+// The proxy's runtime config: what xDS resources become once validated. Built when config
+// arrives (never per request) and immutable afterwards; a new config replaces the old whole.
+
+export interface StringMatcher {
+  kind: 'exact' | 'prefix' | 'regex';
+  value: string;
+  regex?: RegExp;
+  ignoreCase: boolean;
+}
+
+export interface HeaderMatcher {
+  /** Lower-cased; ":method", ":authority" and ":path" are pseudo-headers. */
+  name: string;
+  matcher: StringMatcher | null;
+  /** present_match when matcher is null. */
+  invert: boolean;
+}
+
+export interface RouteMatch {
+  path: { kind: 'prefix' | 'exact' | 'regex'; value: string; regex?: RegExp; caseSensitive: boolean };
+  headers: HeaderMatcher[];
+  query: { name: string; matcher: StringMatcher | null }[];
+}
+
+export interface WeightedCluster {
+  name: string;
+  weight: number;
+}
+
+export interface RouteAction {
+  clusters: WeightedCluster[];
+  totalWeight: number;
+  prefixRewrite: string | undefined;
+  hostRewrite: string | undefined;
+  timeoutMs: number;
+}
+
+export interface Route {
+  name: string;
+  match: RouteMatch;
+  action: RouteAction;
+}
+
+export interface VirtualHost {
+  name: string;
+  domains: string[];
+  routes: Route[];
+}
+
+export interface RouteTable {
+  name: string;
+  virtualHosts: VirtualHost[];
+  /** Exact domain → vhost; suffix/prefix wildcards and "*" checked after, longest first. */
+  exact: Map<string, VirtualHost>;
+  suffixes: { suffix: string; vhost: VirtualHost }[];
+  prefixes: { prefix: string; vhost: VirtualHost }[];
+  catchAll: VirtualHost | undefined;
+}
+
+export interface HcmConfig {
+  statPrefix: string;
+  rdsName: string | undefined;
+  inlineRoutes: RouteTable | undefined;
+  stripAnyHostPort: boolean;
+  useRemoteAddress: boolean;
+}
+
+export interface ListenerConfig {
+  name: string;
+  address: string;
+  port: number;
+  direction: 'INBOUND' | 'OUTBOUND';
+  hcm: HcmConfig;
+}
+
+export interface ServiceRef {
+  host: string;
+  name: string;
+  namespace: string;
+}
+
+export interface ClusterConfig {
+  name: string;
+  type: 'EDS' | 'STATIC';
+  lbPolicy: 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
+  connectTimeoutMs: number;
+  edsServiceName: string;
+  service: ServiceRef | null;
+  /** For STATIC clusters: the inline endpoints. */
+  staticEndpoints: EndpointConfig[];
+}
+
+export interface EndpointConfig {
+  address: string;
+  port: number;
+  weight: number;
+  /** Istio workload metadata "name;namespace;app;version;cluster", if any. */
+  workload: string | undefined;
+  serviceAccount: string | undefined;
+}

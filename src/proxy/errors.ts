@@ -1,0 +1,52 @@
+// Every way a request can fail in the proxy, as one typed error carrying Envoy's response flag.
+// `localReply` is the single place these become HTTP responses.
+
+export type ResponseFlag =
+  | 'NR' // no route configured
+  | 'NC' // upstream cluster not found
+  | 'UH' // no healthy upstream host
+  | 'UF' // upstream connection failure
+  | 'UC' // upstream connection terminated
+  | 'UT' // upstream request timeout
+  | 'UPE' // upstream protocol error
+  | 'DPE' // downstream protocol error
+  | 'DC'; // downstream connection terminated
+
+export class ProxyError extends Error {
+  constructor(
+    readonly flag: ResponseFlag,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProxyError';
+  }
+}
+
+export interface LocalReply {
+  status: number;
+  body: string;
+}
+
+/** The one mapping from failures to what the client sees (bodies as Envoy words them). */
+export function localReply(err: ProxyError): LocalReply {
+  switch (err.flag) {
+    case 'NR':
+      return { status: 404, body: '' };
+    case 'NC':
+      return { status: 503, body: 'no cluster' };
+    case 'UH':
+      return { status: 503, body: 'no healthy upstream' };
+    case 'UF':
+      return { status: 503, body: `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${err.message}` };
+    case 'UC':
+      return { status: 503, body: 'upstream connect error or disconnect/reset before headers. reset reason: connection termination' };
+    case 'UT':
+      return { status: 504, body: 'upstream request timeout' };
+    case 'UPE':
+      return { status: 502, body: 'upstream protocol error' };
+    case 'DPE':
+      return { status: 400, body: 'Bad Request' };
+    case 'DC':
+      return { status: 0, body: '' };
+  }
+}

@@ -1,0 +1,27 @@
+// What an HTTP connection manager instance needs at request time, resolved per listener.
+import type { ListenerConfig, RouteTable } from '../config/types.js';
+import type { ClusterManager } from '../upstream/cluster-manager.js';
+import type { PeerMetadata } from '../../xds/node-metadata.js';
+import type { IstioMetrics } from '../telemetry/istio-metrics.js';
+
+export interface ProxyStats {
+  downstreamRq: number;
+  downstreamCxActive: number;
+  downstreamCxTotal: number;
+  byFlag: Map<string, number>;
+}
+
+export interface HcmContext {
+  readonly listener: ListenerConfig;
+  /** Current route table (inline or the latest RDS); undefined until RDS arrives. */
+  routes(): RouteTable | undefined;
+  readonly clusters: ClusterManager;
+  readonly metrics: IstioMetrics;
+  /** This proxy's own workload (source for outbound, destination for inbound). */
+  readonly self: PeerMetadata;
+  /** `self` encoded for the metadata-exchange header, computed once. */
+  readonly selfHeader: string;
+  readonly stats: ProxyStats;
+  /** True while the proxy drains: responses carry Connection: close. */
+  draining(): boolean;
+}

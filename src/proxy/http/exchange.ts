@@ -1,0 +1,401 @@
+// One request/response exchange: route → cluster → host → upstream connection, then the response
+// streamed back. Implements the upstream's ResponseSink. Every failure is a ProxyError with a flag.
+import crypto from 'node:crypto';
+import type { RequestHead } from './codec/h1/request-parser.js';
+import type { ResponseHead } from './codec/h1/response-parser.js';
+import { CRLF, LAST_CHUNK, chunkHeader } from './codec/h1/chunked.js';
+import { reasonPhrase } from './codec/h1/serialize.js';
+import { HOP_BY_HOP } from './codec/h1/headers.js';
+import { ProxyError } from '../errors.js';
+import type { Route } from '../config/types.js';
+import { pickCluster, rewritePath, selectRoute, selectVirtualHost, type RequestView } from '../router/select.js';
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
+import type { ClusterRuntime } from '../upstream/cluster-manager.js';
+import type { Host } from '../upstream/host.js';
+import type { HcmContext } from './context.js';
+import type { DownstreamConnection } from './downstream.js';
+import { PEER_METADATA_HEADER, type PeerMetadata } from '../../xds/node-metadata.js';
+import { PeerMetadataCache } from '../../telemetry/peer-metadata.js';
+
+const peerCache = new PeerMetadataCache();
+
+/** Headers never copied between hops (beyond HOP_BY_HOP and Connection-nominated ones). */
+function isHopByHop(name: string, tokens: readonly string[]): boolean {
+  return HOP_BY_HOP.has(name) || (tokens.length > 0 && tokens.includes(name));
+}
+
+function peerFromWorkloadMetadata(w: string | undefined, sa: string | undefined): PeerMetadata | null {
+  if (!w) return null;
+  const [workload, namespace, app, version, cluster] = w.split(';');
+  return {
+    workload: workload ?? '',
+    namespace: namespace ?? '',
+    app: app ?? '',
+    version: version ?? '',
+    serviceAccount: sa ?? '',
+    principal: '',
+    cluster: cluster ?? '',
+  };
+}
+
+export class Exchange {
+  private readonly startedAt = performance.now();
+  private upstream: UpstreamConnection | null = null;
+  private host: Host | null = null;
+  private cluster: ClusterRuntime | null = null;
+  private route: Route | null = null;
+  /** Body chunks that arrived before the upstream connection was ready. */
+  private queued: Buffer[] | null = [];
+  private requestEnded = false;
+  private upstreamChunked = false;
+  responseStarted = false;
+  private responseChunked = false;
+  private responseStatus = 0;
+  private flags = '-';
+  private requestBytes = 0;
+  private responseBytes = 0;
+  private finished = false;
+  private timer: NodeJS.Timeout | null = null;
+  private peer: PeerMetadata | null = null;
+  private retriedStale = false;
+  private keepAlive: boolean;
+  private headBuffer = '';
+
+  constructor(
+    private readonly down: DownstreamConnection,
+    private readonly ctx: HcmContext,
+    private readonly req: RequestHead,
+  ) {
+    this.keepAlive = req.keepAlive;
+    ctx.stats.downstreamRq++;
+  }
+
+  get method(): string {
+    return this.req.method;
+  }
+
+  private get inbound(): boolean {
+    return this.ctx.listener.direction === 'INBOUND';
+  }
+
+  start(): void {
+    try {
+      this.dispatch();
+    } catch (err) {
+      this.failBeforeResponse(err instanceof ProxyError ? err : new ProxyError('UPE', String(err)));
+    }
+  }
+
+  private dispatch(): void {
+    const req = this.req;
+    let target = req.target;
+    let authority = (req.host ?? '').toLowerCase();
+    if (target.charCodeAt(0) !== 47 /* '/' */) {
+      // absolute-form (explicit HTTP proxy use): http://host[:port]/path
+      const m = /^https?:\/\/([^/?#]*)([^#]*)/i.exec(target);
+      if (!m) throw new ProxyError('NR', 'unsupported request target');
+      authority = (m[1] ?? '').toLowerCase();
+      target = m[2] || '/';
+      if (target.charCodeAt(0) !== 47) target = `/${target}`;
+    }
+    const q = target.indexOf('?');
+    const path = q >= 0 ? target.slice(0, q) : target;
+    const query = q >= 0 ? target.slice(q + 1) : '';
+    const view: RequestView = { method: req.method, authority, path, query, headers: req.headers };
+
+    const table = this.ctx.routes();
+    if (!table) throw new ProxyError('NR', 'route config not received yet');
+    const vh = selectVirtualHost(table, authority, this.ctx.listener.hcm.stripAnyHostPort);
+    if (!vh) throw new ProxyError('NR', `no virtual host for ${authority}`);
+    const route = selectRoute(vh, view);
+    if (!route) throw new ProxyError('NR', 'no route matched');
+    this.route = route;
+    const clusterName = pickCluster(route.action, Math.random());
+    const cluster = this.ctx.clusters.get(clusterName);
+    if (!cluster) throw new ProxyError('NC', clusterName);
+    this.cluster = cluster;
+    const host = cluster.pick();
+    if (!host) throw new ProxyError('UH', clusterName);
+    this.host = host;
+    host.active++;
+
+    const newPath = rewritePath(route, path);
+    const finalTarget = q >= 0 ? `${newPath}?${query}` : newPath;
+    this.headBuffer = this.buildRequestHead(finalTarget, route.action.hostRewrite ?? (req.host ?? authority));
+    if (route.action.timeoutMs > 0) {
+      this.timer = setTimeout(() => this.onTimeout(), route.action.timeoutMs);
+    }
+    if (req.expectContinue) this.down.write('HTTP/1.1 100 Continue\r\n\r\n');
+    this.connect(false);
+  }
+
+  private buildRequestHead(target: string, hostValue: string): string {
+    const req = this.req;
+    const h = req.headers;
+    const tokens = req.connectionTokens;
+    let s = `${req.method} ${target} HTTP/1.1\r\nhost: ${hostValue}\r\n`;
+    let hasRequestId = false;
+    let hasProto = false;
+    let xff: string | undefined;
+    for (let i = 0; i < h.length; i += 2) {
+      const name = h[i]!;
+      const value = h[i + 1]!;
+      if (name === 'host' || name === 'expect' || isHopByHop(name, tokens)) continue;
+      if (name === PEER_METADATA_HEADER) {
+        if (this.inbound) this.peer = peerCache.decode(value);
+        continue;
+      }
+      if (name === 'x-request-id') hasRequestId = true;
+      else if (name === 'x-forwarded-proto') hasProto = true;
+      else if (name === 'x-forwarded-for') {
+        xff = value;
+        continue;
+      }
+      s += `${name}: ${value}\r\n`;
+    }
+    if (this.ctx.listener.hcm.useRemoteAddress) {
+      const remote = this.down.remoteAddress;
+      s += `x-forwarded-for: ${xff ? `${xff}, ${remote}` : remote}\r\n`;
+    } else if (xff !== undefined) {
+      s += `x-forwarded-for: ${xff}\r\n`;
+    }
+    if (!hasProto) s += 'x-forwarded-proto: http\r\n';
+    if (!hasRequestId) s += `x-request-id: ${crypto.randomUUID()}\r\n`;
+    if (!this.inbound) s += `${PEER_METADATA_HEADER}: ${this.ctx.selfHeader}\r\n`;
+    if (req.chunked) {
+      this.upstreamChunked = true;
+      s += 'transfer-encoding: chunked\r\n';
+    }
+    return `${s}\r\n`;
+  }
+
+  private connect(forceNew: boolean): void {
+    const host = this.host!;
+    const cluster = this.cluster!;
+    if (forceNew) host.closeIdle();
+    this.ctx.clusters.acquire(host, cluster.config.connectTimeoutMs, (err, conn, reused) => {
+      if (this.finished) {
+        if (conn) conn.onRelease?.(conn, true);
+        return;
+      }
+      if (err || !conn) {
+        this.failBeforeResponse(err ?? new ProxyError('UF', 'no connection'));
+        return;
+      }
+      this.attachUpstream(conn, reused);
+    });
+    if (this.queued !== null && !this.down.requestComplete) this.down.pauseReading();
+  }
+
+  private attachUpstream(conn: UpstreamConnection, reused: boolean): void {
+    this.upstream = conn;
+    conn.attach(this);
+    conn.socket.cork();
+    conn.write(this.headBuffer);
+    const queued = this.queued ?? [];
+    this.queued = null;
+    for (const b of queued) this.writeBody(conn, b);
+    if (this.requestEnded) this.endBody(conn);
+    conn.socket.uncork();
+    this.down.resumeReading();
+    // Remember whether a stale keep-alive race may be retried: only bodiless requests.
+    if (!reused) this.retriedStale = true;
+  }
+
+  private writeBody(conn: UpstreamConnection, data: Buffer): boolean {
+    if (this.upstreamChunked) {
+      conn.write(chunkHeader(data.length));
+      conn.write(data);
+      return conn.write(CRLF);
+    }
+    return conn.write(data);
+  }
+
+  private endBody(conn: UpstreamConnection): void {
+    if (this.upstreamChunked) conn.write(LAST_CHUNK);
+    conn.markRequestDone();
+  }
+
+  // ---- request body from the downstream ------------------------------------------------------
+
+  onRequestBody(data: Buffer): void {
+    if (this.finished) return;
+    this.requestBytes += data.length;
+    const up = this.upstream;
+    if (!up) {
+      this.queued?.push(data);
+      this.down.pauseReading();
+      return;
+    }
+    if (!this.writeBody(up, data)) {
+      this.down.pauseReading();
+      up.socket.once('drain', () => this.down.resumeReading());
+    }
+  }
+
+  onRequestEnd(): void {
+    this.requestEnded = true;
+    if (this.finished) {
+      return;
+    }
+    const up = this.upstream;
+    if (up) this.endBody(up);
+  }
+
+  // ---- response from the upstream (ResponseSink) ---------------------------------------------
+
+  onInformational(head: ResponseHead): void {
+    if (head.status === 100 && this.req.expectContinue) return; // we already sent our own
+    this.down.write(`HTTP/1.1 ${head.status} ${reasonPhrase(head.status)}\r\n\r\n`);
+  }
+
+  onHead(head: ResponseHead): void {
+    this.responseStarted = true;
+    this.responseStatus = head.status;
+    const h = head.headers;
+    const tokens = head.connectionTokens;
+    if (this.ctx.draining()) this.keepAlive = false;
+    let s = `HTTP/1.1 ${head.status} ${head.reason || reasonPhrase(head.status)}\r\n`;
+    for (let i = 0; i < h.length; i += 2) {
+      const name = h[i]!;
+      if (isHopByHop(name, tokens)) continue;
+      if (name === PEER_METADATA_HEADER) {
+        if (!this.inbound) this.peer = peerCache.decode(h[i + 1]!);
+        continue;
+      }
+      s += `${name}: ${h[i + 1]}\r\n`;
+    }
+    if (this.inbound) s += `${PEER_METADATA_HEADER}: ${this.ctx.selfHeader}\r\n`;
+    const hasBody = this.req.method !== 'HEAD' && head.status !== 204 && head.status !== 304;
+    if (hasBody && (head.chunked || head.contentLength < 0)) {
+      if (this.req.versionMinor === 1) {
+        this.responseChunked = true;
+        s += 'transfer-encoding: chunked\r\n';
+      } else {
+        this.keepAlive = false;
+      }
+    }
+    if (!this.keepAlive) s += 'connection: close\r\n';
+    this.down.write(`${s}\r\n`);
+  }
+
+  onBody(data: Buffer): boolean {
+    this.responseBytes += data.length;
+    if (this.responseChunked) {
+      this.down.write(chunkHeader(data.length));
+      this.down.write(data);
+      return this.down.write(CRLF);
+    }
+    return this.down.write(data);
+  }
+
+  onDownstreamDrain(): void {
+    this.upstream?.resume();
+  }
+
+  onEnd(): void {
+    if (this.responseChunked) this.down.write(LAST_CHUNK);
+    this.complete();
+  }
+
+  onError(err: ProxyError, beforeHead: boolean): void {
+    if (this.finished) return;
+    if (beforeHead && !this.retriedStale && this.requestBytes === 0 && this.upstream !== null) {
+      // A pooled connection the upstream closed as we reused it: try once on a fresh one.
+      this.retriedStale = true;
+      this.upstream = null;
+      this.queued = [];
+      this.connect(true);
+      return;
+    }
+    if (beforeHead) this.failBeforeResponse(err);
+    else {
+      this.flags = err.flag;
+      this.down.destroy();
+      this.complete();
+    }
+  }
+
+  // ---- endings ---------------------------------------------------------------------------------
+
+  private onTimeout(): void {
+    this.timer = null;
+    if (this.finished) return;
+    this.upstream?.destroy();
+    this.upstream = null;
+    if (!this.responseStarted) this.failBeforeResponse(new ProxyError('UT', 'route timeout'));
+    else {
+      this.flags = 'UT';
+      this.down.destroy();
+      this.complete();
+    }
+  }
+
+  onDownstreamClosed(): void {
+    if (this.finished) return;
+    this.flags = 'DC';
+    this.upstream?.destroy();
+    this.complete();
+  }
+
+  abortForProtocolError(): void {
+    if (this.finished) return;
+    this.upstream?.destroy();
+    this.flags = 'DPE';
+    this.finished = true;
+    this.cleanup();
+  }
+
+  private failBeforeResponse(err: ProxyError): void {
+    if (this.finished) return;
+    this.flags = err.flag;
+    if (this.upstream) this.upstream.destroy();
+    this.upstream = null;
+    // If the request body is still arriving we answer and close: the stream cannot be resynced.
+    const keepAlive = this.keepAlive && this.down.requestComplete && !this.ctx.draining();
+    this.keepAlive = keepAlive;
+    this.responseStatus = this.down.writeLocalReply(err, keepAlive);
+    this.complete();
+  }
+
+  private cleanup(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.host) this.host.active--;
+    this.host = null;
+  }
+
+  private complete(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const hostRef = this.host;
+    this.cleanup();
+    const ctx = this.ctx;
+    if (this.flags !== '-') ctx.stats.byFlag.set(this.flags, (ctx.stats.byFlag.get(this.flags) ?? 0) + 1);
+    const inbound = this.inbound;
+    let peer = this.peer;
+    if (!inbound && !peer && hostRef) peer = peerFromWorkloadMetadata(hostRef.endpoint.workload, hostRef.endpoint.serviceAccount);
+    const service = this.cluster?.config.service ?? null;
+    const grpc = this.headerValue('content-type').startsWith('application/grpc');
+    ctx.metrics.record({
+      reporter: inbound ? 'destination' : 'source',
+      source: inbound ? peer : ctx.self,
+      destination: inbound ? ctx.self : peer,
+      destinationService: service,
+      requestProtocol: grpc ? 'grpc' : 'http',
+      responseCode: this.flags === 'DC' && !this.responseStarted ? 0 : this.responseStatus,
+      responseFlags: this.flags,
+      connectionSecurityPolicy: inbound ? 'none' : 'unknown',
+      durationMs: performance.now() - this.startedAt,
+      requestBytes: this.requestBytes,
+      responseBytes: this.responseBytes,
+    });
+    if (this.flags !== 'DC') this.down.exchangeDone(this.keepAlive);
+  }
+
+  private headerValue(name: string): string {
+    const h = this.req.headers;
+    for (let i = 0; i < h.length; i += 2) if (h[i] === name) return h[i + 1]!;
+    return '';
+  }
+}

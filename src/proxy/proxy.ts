@@ -1,0 +1,163 @@
+// Wires one proxy process: ADS client → config manager → listeners, routes, clusters; the HTTP
+// connection manager per accepted connection; admin and metrics servers.
+import type http from 'node:http';
+import type net from 'node:net';
+import { AdsClient } from './xds/ads-client.js';
+import { ConfigManager } from './config/config-manager.js';
+import type { ClusterConfig, EndpointConfig, ListenerConfig, RouteTable } from './config/types.js';
+import { ListenerManager } from './listener/listener-manager.js';
+import { ClusterManager } from './upstream/cluster-manager.js';
+import { DownstreamConnection } from './http/downstream.js';
+import type { HcmContext, ProxyStats } from './http/context.js';
+import { startAdminServer } from './admin/admin-server.js';
+import { Registry } from '../telemetry/prom.js';
+import { IstioMetrics } from './telemetry/istio-metrics.js';
+import { encodePeerMetadata } from '../telemetry/peer-metadata.js';
+import { nodeId, type PeerMetadata, type ProxyMetadata } from '../xds/node-metadata.js';
+import type { XdsType } from '../xds/protos.js';
+
+export interface ProxyOptions {
+  xdsAddress: string;
+  metadata: ProxyMetadata;
+  adminPort: number;
+  statsPort: number;
+  log: (msg: string) => void;
+}
+
+export class Proxy {
+  readonly registry = new Registry();
+  readonly metrics = new IstioMetrics(this.registry);
+  readonly clusters = new ClusterManager();
+  private routes: ReadonlyMap<string, RouteTable> = new Map();
+  private readonly contexts = new Map<string, HcmContext>();
+  readonly listeners: ListenerManager;
+  readonly config: ConfigManager;
+  readonly ads: AdsClient;
+  private readonly self: PeerMetadata;
+  private readonly selfHeader: string;
+  private readonly stats: ProxyStats = { downstreamRq: 0, downstreamCxActive: 0, downstreamCxTotal: 0, byFlag: new Map() };
+  private draining = false;
+  private servers: http.Server[] = [];
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly opts: ProxyOptions) {
+    const m = opts.metadata;
+    this.self = {
+      workload: m.WORKLOAD_NAME,
+      namespace: m.NAMESPACE,
+      app: m.LABELS.app ?? '',
+      version: m.LABELS.version ?? '',
+      serviceAccount: m.SERVICE_ACCOUNT,
+      principal: '',
+      cluster: m.CLUSTER_ID,
+    };
+    this.selfHeader = encodePeerMetadata(this.self);
+    this.listeners = new ListenerManager((socket, name) => this.accept(socket, name), opts.log);
+    this.config = new ConfigManager({
+      setClusters: (c: ReadonlyMap<string, ClusterConfig>) => this.clusters.setClusters(c),
+      setEndpoints: (e: ReadonlyMap<string, EndpointConfig[]>) => this.clusters.setEndpoints(e),
+      setListeners: (l: ReadonlyMap<string, ListenerConfig>) => this.setListeners(l),
+      setRoutes: (r: ReadonlyMap<string, RouteTable>) => {
+        this.routes = r;
+      },
+      subscribe: (type: XdsType, names: string[]) => this.ads.subscribe(type, names),
+    });
+    this.ads = new AdsClient({
+      address: opts.xdsAddress,
+      node: { id: nodeId(m), cluster: m.CLUSTER_ID, metadata: m },
+      handler: this.config,
+      log: opts.log,
+    });
+    this.registry.gauge({
+      name: 'envoy_server_uptime',
+      help: 'Seconds since the proxy started.',
+      collect: () => [{ labels: [], value: Math.floor((Date.now() - this.startedAt) / 1000) }],
+    });
+    this.registry.gauge({
+      name: 'envoy_server_memory_allocated',
+      help: 'Heap bytes in use.',
+      collect: () => [{ labels: [], value: process.memoryUsage().heapUsed }],
+    });
+    this.registry.gauge({
+      name: 'envoy_http_downstream_cx_active',
+      help: 'Open downstream connections.',
+      collect: () => [{ labels: [], value: this.stats.downstreamCxActive }],
+    });
+  }
+
+  private setListeners(l: ReadonlyMap<string, ListenerConfig>): void {
+    for (const [name, cfg] of l) {
+      const ctx: HcmContext = {
+        listener: cfg,
+        routes: cfg.hcm.inlineRoutes
+          ? () => cfg.hcm.inlineRoutes
+          : () => this.routes.get(cfg.hcm.rdsName ?? ''),
+        clusters: this.clusters,
+        metrics: this.metrics,
+        self: this.self,
+        selfHeader: this.selfHeader,
+        stats: this.stats,
+        draining: () => this.draining,
+      };
+      this.contexts.set(name, ctx);
+    }
+    for (const name of [...this.contexts.keys()]) if (!l.has(name)) this.contexts.delete(name);
+    this.listeners.update(l);
+  }
+
+  private accept(socket: net.Socket, listenerName: string): void {
+    const first = this.contexts.get(listenerName);
+    if (!first) {
+      socket.destroy();
+      return;
+    }
+    let last = first;
+    // Each request sees the listener's current config; a removed listener keeps its last one.
+    new DownstreamConnection(socket, () => {
+      const c = this.contexts.get(listenerName);
+      if (c) last = c;
+      return last;
+    });
+  }
+
+  ready(): { ok: boolean; reason: string } {
+    if (!this.config.initialized()) return { ok: false, reason: 'waiting for initial config (CDS, EDS, LDS, RDS)' };
+    if (!this.listeners.allBound()) return { ok: false, reason: 'listeners not bound yet' };
+    if (this.draining) return { ok: false, reason: 'draining' };
+    return { ok: true, reason: '' };
+  }
+
+  async start(): Promise<void> {
+    const ip = this.opts.metadata.INSTANCE_IP;
+    const backend = {
+      ready: () => this.ready(),
+      configDump: () => ({
+        node: { id: nodeId(this.opts.metadata), metadata: this.opts.metadata },
+        xds: this.ads.status(),
+        versions: this.config.versions,
+        clusters: [...this.config.accepted.cluster.values()],
+        endpoints: [...this.config.accepted.endpoint.values()],
+        listeners: [...this.config.accepted.listener.values()],
+        routes: [...this.config.accepted.route.values()],
+      }),
+      prometheus: () => this.registry.render(),
+      clusters: () =>
+        this.clusters.names().map((n) => ({ name: n, hosts: (this.clusters.get(n)?.hosts ?? []).map((h) => ({ address: h.key, active: h.active, idle: h.idle.length })) })),
+      listeners: () => this.listeners.all().map((h) => ({ name: h.config.name, address: `${h.config.address}:${h.config.port}`, bound: h.bound, error: h.error })),
+      drain: () => {
+        this.draining = true;
+      },
+    };
+    this.servers.push(await startAdminServer(ip, this.opts.adminPort, backend, true));
+    if (this.opts.statsPort > 0) this.servers.push(await startAdminServer(ip, this.opts.statsPort, backend, false));
+    this.ads.subscribe('cluster', '*');
+    this.ads.subscribe('listener', '*');
+    this.ads.start();
+  }
+
+  async stop(): Promise<void> {
+    this.ads.stop();
+    this.listeners.closeAll();
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+}
