@@ -298,6 +298,29 @@ describe('debug server', () => {
     }
   });
 
+  it('passes unknown paths to the fallback handler, and small limits apply', async () => {
+    const s = await startDebugServer(fakeBackend, {
+      host: '127.0.0.1',
+      port: 0,
+      maxBodyBytes: 10,
+      fallback(req, res) {
+        if (req.url === '/boom') throw new Error('dashboard bug');
+        if (req.url !== '/dashboard/') return false;
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>weft</h1>');
+        return true;
+      },
+    });
+    try {
+      const p = s.address.port;
+      assert.equal((await call(p, 'GET', '/dashboard/')).body, '<h1>weft</h1>');
+      assert.equal((await call(p, 'GET', '/elsewhere')).status, 404);
+      assert.equal((await call(p, 'GET', '/boom')).status, 500);
+      assert.equal((await call(p, 'POST', '/debug/config/apply', '# eleven b\n')).status, 413);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('rejects when the port is taken, and close() is idempotent', async () => {
     await assert.rejects(startDebugServer(fakeBackend, { host: '127.0.0.1', port }), /EADDRINUSE/);
     const s = await startDebugServer(fakeBackend, { host: '127.0.0.1', port: 0 });

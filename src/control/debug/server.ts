@@ -19,8 +19,13 @@ const MAX_SOURCE_NAME = 1024;
 export interface DebugServerOptions {
   host: string;
   port: number;
-  /** Defaults to MAX_BODY_BYTES; tests lower it. */
+  /** Defaults to MAX_BODY_BYTES. */
   maxBodyBytes?: number;
+  /**
+   * Called for paths this server does not know (e.g. the dashboard's pages). Return true if it
+   * handled the request; otherwise the server answers 404. A throw becomes a 500.
+   */
+  fallback?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface DebugServer {
@@ -202,13 +207,20 @@ function sourceName(req: IncomingMessage): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-async function handle(backend: DebugBackend, limit: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  backend: DebugBackend,
+  opts: DebugServerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES;
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
   const route = ROUTES.get(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
   if (!route) {
+    if (opts.fallback?.(req, res)) return;
     req.resume();
     send(res, jsonError(404, `no such endpoint: ${req.method ?? '?'} ${path}`));
     return;
@@ -251,9 +263,8 @@ async function handle(backend: DebugBackend, limit: number, req: IncomingMessage
 }
 
 export async function startDebugServer(backend: DebugBackend, opts: DebugServerOptions): Promise<DebugServer> {
-  const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES;
   const server = http.createServer((req, res) => {
-    handle(backend, limit, req, res).catch((err: unknown) => {
+    handle(backend, opts, req, res).catch((err: unknown) => {
       // handle() catches backend errors itself; this is the last line of defence.
       send(res, jsonError(500, `internal error: ${err instanceof Error ? err.message : String(err)}`));
     });

@@ -50,7 +50,7 @@ export class Debouncer {
     this.quietTimer = this.maxTimer = null;
     const p = this.pending;
     this.pending = null;
-    if (p) this.fire(p, (this.opts.now ?? performance.now)() - p.firstAt);
+    if (p) this.fire(p, (this.opts.now ? this.opts.now() : performance.now()) - p.firstAt);
   }
 
   stop(): void {

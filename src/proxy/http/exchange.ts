@@ -140,7 +140,7 @@ export class Exchange {
     for (let i = 0; i < h.length; i += 2) {
       const name = h[i]!;
       const value = h[i + 1]!;
-      if (name === 'host' || name === 'expect' || isHopByHop(name, tokens)) continue;
+      if (name === 'host' || name === 'expect' || name === 'content-length' || isHopByHop(name, tokens)) continue;
       if (name === PEER_METADATA_HEADER) {
         if (this.inbound) this.peer = peerCache.decode(value);
         continue;
@@ -165,6 +165,8 @@ export class Exchange {
     if (req.chunked) {
       this.upstreamChunked = true;
       s += 'transfer-encoding: chunked\r\n';
+    } else if (req.contentLength >= 0) {
+      s += `content-length: ${req.contentLength}\r\n`;
     }
     return `${s}\r\n`;
   }
@@ -258,7 +260,7 @@ export class Exchange {
     let s = `HTTP/1.1 ${head.status} ${head.reason || reasonPhrase(head.status)}\r\n`;
     for (let i = 0; i < h.length; i += 2) {
       const name = h[i]!;
-      if (isHopByHop(name, tokens)) continue;
+      if (name === 'content-length' || isHopByHop(name, tokens)) continue;
       if (name === PEER_METADATA_HEADER) {
         if (!this.inbound) this.peer = peerCache.decode(h[i + 1]!);
         continue;
@@ -267,6 +269,7 @@ export class Exchange {
     }
     if (this.inbound) s += `${PEER_METADATA_HEADER}: ${this.ctx.selfHeader}\r\n`;
     const hasBody = this.req.method !== 'HEAD' && head.status !== 204 && head.status !== 304;
+    if (head.contentLength >= 0 && !head.chunked) s += `content-length: ${head.contentLength}\r\n`;
     if (hasBody && (head.chunked || head.contentLength < 0)) {
       if (this.req.versionMinor === 1) {
         this.responseChunked = true;

@@ -1,0 +1,52 @@
+// DestinationRule spec: subsets and the simple load balancer.
+
+import { dnsLabel, exportTarget, hostPattern } from './names.js';
+import type { DestinationRuleSpec, SimpleLB, Subset, TrafficPolicy } from './types.js';
+import { checkUnique, compact, readLabels, type Field, type FieldSet } from './validate-common.js';
+
+const SPEC: FieldSet = { supported: ['host', 'trafficPolicy', 'subsets', 'exportTo'], notYet: ['workloadSelector'] };
+const TRAFFIC_POLICY: FieldSet = {
+  supported: ['loadBalancer'],
+  notYet: ['connectionPool', 'outlierDetection', 'tls', 'portLevelSettings', 'tunnel', 'proxyProtocol', 'retryBudget'],
+};
+const LOAD_BALANCER: FieldSet = {
+  supported: ['simple'],
+  notYet: ['consistentHash', 'localityLbSetting', 'warmupDurationSecs', 'warmup'],
+};
+const SUBSET: FieldSet = { supported: ['name', 'labels', 'trafficPolicy'] };
+
+const SIMPLE_LB: readonly SimpleLB[] = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'PASSTHROUGH', 'UNSPECIFIED'];
+const LB_ALIASES = {
+  LEAST_CONN: { value: 'LEAST_REQUEST', warning: 'LEAST_CONN is deprecated in Istio; treated as LEAST_REQUEST' },
+} as const;
+
+export function validateDestinationRuleSpec(f: Field): DestinationRuleSpec {
+  f.object(SPEC, { required: true });
+  const subsets = f.get('subsets').list(readSubset);
+  checkUnique(f.get('subsets'), subsets, 'name', (s) => s.name, 'subset name');
+  return compact({
+    host: f.get('host').string({ required: true, check: hostPattern }),
+    trafficPolicy: f.get('trafficPolicy').ifPresent(readTrafficPolicy),
+    subsets,
+    exportTo: f.get('exportTo').stringList({ check: exportTarget }),
+  });
+}
+
+function readSubset(f: Field): Subset {
+  f.object(SUBSET, { required: true });
+  return compact({
+    name: f.get('name').string({ required: true, check: dnsLabel }),
+    labels: readLabels(f.get('labels'), { required: true }),
+    trafficPolicy: f.get('trafficPolicy').ifPresent(readTrafficPolicy),
+  });
+}
+
+function readTrafficPolicy(f: Field): TrafficPolicy {
+  f.object(TRAFFIC_POLICY);
+  return compact({
+    loadBalancer: f.get('loadBalancer').ifPresent((lb) => {
+      lb.object(LOAD_BALANCER);
+      return compact({ simple: lb.get('simple').oneOf(SIMPLE_LB, { aliases: LB_ALIASES }) });
+    }),
+  });
+}

@@ -1,0 +1,184 @@
+// VirtualService spec: HTTP routes only (tcp and tls routes are warned about and ignored).
+
+import { exportTarget, gatewayRef, hostname, hostPattern } from './names.js';
+import { re2Regex } from './re2.js';
+import type {
+  Destination,
+  HTTPMatchRequest,
+  HTTPRewrite,
+  HTTPRoute,
+  HTTPRouteDestination,
+  StringMatch,
+  VirtualServiceSpec,
+} from './types.js';
+import { compact, isPlainMap, readLabels, setOwn, type Field, type FieldSet } from './validate-common.js';
+
+const SPEC: FieldSet = { supported: ['hosts', 'gateways', 'http', 'exportTo'], notYet: ['tls', 'tcp'] };
+const HTTP_ROUTE: FieldSet = {
+  supported: ['name', 'match', 'route', 'rewrite', 'timeout'],
+  notYet: [
+    'redirect',
+    'directResponse',
+    'delegate',
+    'retries',
+    'fault',
+    'mirror',
+    'mirrors',
+    'mirrorPercentage',
+    'mirrorPercent',
+    'corsPolicy',
+    'headers',
+  ],
+};
+const MATCH: FieldSet = {
+  supported: [
+    'name',
+    'uri',
+    'method',
+    'authority',
+    'headers',
+    'withoutHeaders',
+    'queryParams',
+    'port',
+    'ignoreUriCase',
+    'sourceLabels',
+    'gateways',
+  ],
+  notYet: ['scheme', 'sourceNamespace', 'statPrefix'],
+};
+const STRING_MATCH: FieldSet = { supported: ['exact', 'prefix', 'regex'] };
+const ROUTE_DESTINATION: FieldSet = { supported: ['destination', 'weight'], notYet: ['headers'] };
+const DESTINATION: FieldSet = { supported: ['host', 'subset', 'port'] };
+const PORT_SELECTOR: FieldSet = { supported: ['number'] };
+const REWRITE: FieldSet = { supported: ['uri', 'authority'], notYet: ['uriRegexRewrite'] };
+
+const HEADER_NAME = /^:?[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+export function validateVirtualServiceSpec(f: Field): VirtualServiceSpec {
+  f.object(SPEC, { required: true });
+  const gateways = f.get('gateways').stringList({ check: gatewayRef });
+  const hosts = f.get('hosts').stringList({ required: true, nonEmpty: true, check: hostPattern, what: 'a non-empty list of hosts' });
+  const boundToMesh = gateways.length === 0 || gateways.includes('mesh');
+  hosts.forEach((h, i) => {
+    if (h === '*' && boundToMesh) {
+      f.get('hosts').at(i).error('expected a specific host: "*" is only allowed when the VirtualService is bound to gateways (not the mesh)');
+    }
+  });
+  const other = f.get('tcp').present || f.get('tls').present;
+  const http = f.get('http').list(readHttpRoute, {
+    required: !other,
+    what: 'a list of http routes (Weft supports http routes only)',
+  });
+  return {
+    hosts,
+    gateways,
+    http,
+    exportTo: f.get('exportTo').stringList({ check: exportTarget }),
+  };
+}
+
+function readHttpRoute(f: Field): HTTPRoute {
+  f.object(HTTP_ROUTE, { required: true });
+  const elsewhere = ['redirect', 'directResponse', 'delegate'].find((k) => f.get(k).present);
+  const route = f.get('route').list(readRouteDestination, {
+    required: true,
+    nonEmpty: true,
+    what: `a non-empty list of destinations${elsewhere === undefined ? '' : ` (${elsewhere} is not supported yet)`}`,
+  });
+  checkWeights(f.get('route'));
+  return compact({
+    name: f.get('name').string(),
+    match: f.get('match').list(readMatch),
+    route,
+    rewrite: f.get('rewrite').ifPresent(readRewrite),
+    timeoutMs: f.get('timeout').duration(),
+  });
+}
+
+function readMatch(f: Field): HTTPMatchRequest {
+  f.object(MATCH, { required: true });
+  return compact({
+    name: f.get('name').string(),
+    uri: f.get('uri').ifPresent(readStringMatch),
+    method: f.get('method').ifPresent(readStringMatch),
+    authority: f.get('authority').ifPresent(readStringMatch),
+    headers: f.get('headers').ifPresent(readHeaderMatches),
+    withoutHeaders: f.get('withoutHeaders').ifPresent(readHeaderMatches),
+    queryParams: f.get('queryParams').ifPresent((q) => q.map(readStringMatch)),
+    port: f.get('port').int({ min: 1, max: 65535 }),
+    ignoreUriCase: f.get('ignoreUriCase').bool(),
+    sourceLabels: f.get('sourceLabels').ifPresent((l) => readLabels(l)),
+    gateways: f.get('gateways').ifPresent((g) => g.stringList({ check: gatewayRef })),
+  });
+}
+
+/** Header names are case-insensitive; they are stored lower-cased. */
+function readHeaderMatches(f: Field): Record<string, StringMatch> {
+  const byName = f.map(readStringMatch, {
+    keyCheck: (k) => (HEADER_NAME.test(k) ? undefined : 'expected an HTTP header name'),
+  });
+  const out: Record<string, StringMatch> = {};
+  for (const [k, v] of Object.entries(byName)) setOwn(out, k.toLowerCase(), v);
+  return out;
+}
+
+/** Exactly one of exact, prefix, regex. */
+export function readStringMatch(f: Field): StringMatch {
+  if (f.object(STRING_MATCH, { required: true, what: 'a string match (one of exact, prefix or regex)' })) {
+    const given = STRING_MATCH.supported.filter((k) => f.get(k).present);
+    if (given.length !== 1) f.error(`expected exactly one of exact, prefix or regex, got ${given.length === 0 ? 'none' : given.join(' and ')}`);
+  }
+  return compact({
+    exact: f.get('exact').string(),
+    prefix: f.get('prefix').string(),
+    regex: f.get('regex').string({ check: re2Regex }),
+  });
+}
+
+function readRouteDestination(f: Field): HTTPRouteDestination {
+  f.object(ROUTE_DESTINATION, { required: true });
+  return compact({
+    destination: readDestination(f.get('destination')),
+    weight: f.get('weight').int({ min: 0, max: 100 }),
+  });
+}
+
+function readDestination(f: Field): Destination {
+  f.object(DESTINATION, { required: true });
+  return compact({
+    host: f.get('host').string({ required: true, check: hostname }),
+    subset: f.get('subset').string(),
+    port: f.get('port').ifPresent((p) => {
+      p.object(PORT_SELECTOR);
+      return { number: p.get('number').int({ required: true, min: 1, max: 65535 }) };
+    }),
+  });
+}
+
+function readRewrite(f: Field): HTTPRewrite {
+  f.object(REWRITE);
+  return compact({
+    uri: f.get('uri').string(),
+    authority: f.get('authority').string(),
+  });
+}
+
+/**
+ * With more than one destination, weights (absent = 0) must sum to 100, as Istio requires. Only
+ * checked when every weight is a valid integer (otherwise that error is the one to fix first).
+ */
+function checkWeights(route: Field): void {
+  const items = Array.isArray(route.value) ? route.value : [];
+  if (items.length < 2) return;
+  const weights: number[] = [];
+  for (const item of items) {
+    const w: unknown = isPlainMap(item) ? item.weight : undefined;
+    if (w === undefined || w === null) weights.push(0);
+    else if (typeof w === 'number' && Number.isInteger(w) && w >= 0 && w <= 100) weights.push(w);
+    else return;
+  }
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum !== 100) {
+    route.error(`expected destination weights to sum to 100, got ${sum} (${weights.join(' + ')}; a missing weight counts as 0)`);
+  }
+}

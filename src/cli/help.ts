@@ -1,0 +1,104 @@
+// Usage text for `weft help [VERB]`, `weft VERB --help` and usage errors.
+
+import { kindAliasHelp } from './get-format.js';
+import { DEFAULT_CONTROL_PLANE } from './context.js';
+
+interface VerbHelp {
+  summary: string;
+  usage: string;
+  details?: string;
+}
+
+export const VERBS: Readonly<Record<string, VerbHelp>> = {
+  up: {
+    summary: 'Run the mesh locally: control plane, workloads and their sidecars',
+    usage: 'weft up DIR [flags]',
+    details: 'Starts everything described by the YAML in DIR. Run "weft up --help" for its flags.',
+  },
+  apply: {
+    summary: 'Create or update config from YAML',
+    usage: 'weft apply -f FILE|DIR|- [-f ...] [-R]',
+    details: [
+      '  -f, --filename    a YAML file, a directory of .yaml/.yml/.json files, or - for stdin (repeatable)',
+      '  -R, --recursive   also read subdirectories of a directory',
+      '',
+      'Each file is applied atomically: if any document in it has an error, none of it is applied.',
+      'With several files, all are checked locally first and nothing is applied if any has an error.',
+    ].join('\n'),
+  },
+  delete: {
+    summary: 'Delete the config named in YAML',
+    usage: 'weft delete -f FILE|DIR|- [-R] [--ignore-not-found]',
+    details: [
+      '  -f, --filename      as for apply',
+      '  -R, --recursive     also read subdirectories of a directory',
+      '  --ignore-not-found  do not fail when a resource does not exist',
+    ].join('\n'),
+  },
+  get: {
+    summary: 'List config held by the control plane',
+    usage: 'weft get KIND|all [NAME] [-n NAMESPACE | -A] [-o table|json|yaml]',
+    details: [
+      '  -n, --namespace       namespace to list (default "default")',
+      '  -A, --all-namespaces  list every namespace',
+      '  -o, --output          table (default), json (stored form, with source file), or yaml',
+      '                        (manifests that "weft apply -f -" accepts)',
+      '',
+      'Kinds and their aliases:',
+      ...kindAliasHelp()
+        .split('\n')
+        .map((l) => `  ${l}`),
+    ].join('\n'),
+  },
+  analyze: {
+    summary: 'Check a directory of config offline; exit 1 on any error',
+    usage: 'weft analyze DIR [-o json]',
+  },
+  'proxy-status': {
+    summary: 'Show each connected proxy and whether it is in sync with the control plane',
+    usage: 'weft proxy-status [-o json]',
+    details: [
+      'Alias: weft ps',
+      '',
+      'For each of CDS, LDS, EDS and RDS:',
+      '  SYNCED    the proxy ACKed the latest version sent',
+      '  STALE     a newer version was sent and not yet ACKed',
+      '  NACK      the proxy rejected the latest version (the reason is printed below the table)',
+      '  NOT SENT  nothing of this type has been sent',
+    ].join('\n'),
+  },
+  version: { summary: 'Print the weft version', usage: 'weft version [-o json]' },
+  help: { summary: 'Show help for weft or one command', usage: 'weft help [COMMAND]' },
+};
+
+const GLOBAL_FLAGS = [
+  'Global flags:',
+  `  --control-plane HOST:PORT  control plane debug address (default ${DEFAULT_CONTROL_PLANE},`,
+  '                             or $WEFT_CONTROL_PLANE)',
+  '  -h, --help                 show help',
+].join('\n');
+
+export function verbHelp(verb: string): string | undefined {
+  const h = VERBS[verb];
+  if (!h) return undefined;
+  return [`${h.summary}.`, '', `Usage: ${h.usage}`, ...(h.details ? ['', h.details] : []), '', GLOBAL_FLAGS].join('\n');
+}
+
+export function mainHelp(): string {
+  const width = Math.max(...Object.keys(VERBS).map((v) => v.length));
+  const lines = Object.entries(VERBS).map(([v, h]) => `  ${v.padEnd(width)}  ${h.summary}`);
+  return [
+    'weft: a service mesh with Istio\'s config API.',
+    '',
+    'Usage: weft COMMAND [args] [flags]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    ...Object.values(VERBS).map((h) => `  ${h.usage}`),
+    '',
+    GLOBAL_FLAGS,
+    '',
+    'Run "weft help COMMAND" for more about a command.',
+  ].join('\n');
+}
