@@ -24,8 +24,21 @@ function isHopByHop(name: string, tokens: readonly string[]): boolean {
   return HOP_BY_HOP.has(name) || (tokens.length > 0 && tokens.includes(name));
 }
 
+const endpointPeers = new Map<string, PeerMetadata>();
+
+/** Peer metadata from EDS endpoint metadata, one shared object per distinct value. */
 function peerFromWorkloadMetadata(w: string | undefined, sa: string | undefined): PeerMetadata | null {
   if (!w) return null;
+  const key = `${w}|${sa ?? ''}`;
+  const hit = endpointPeers.get(key);
+  if (hit) return hit;
+  if (endpointPeers.size > 10_000) endpointPeers.clear();
+  const peer = parseWorkloadMetadata(w, sa);
+  endpointPeers.set(key, peer);
+  return peer;
+}
+
+function parseWorkloadMetadata(w: string, sa: string | undefined): PeerMetadata {
   const [workload, namespace, app, version, cluster] = w.split(';');
   return {
     workload: workload ?? '',
