@@ -63,7 +63,8 @@ function endpointFromSpec(spec: WorkloadEntrySpec, namespace: string, name: stri
     serviceAccount: spec.serviceAccount ?? 'default',
     workload: spec.labels[WORKLOAD_LABEL] ?? name ?? 'unknown',
     namespace,
-    weight: spec.weight ?? 1,
+    // Envoy requires weights >= 1; Istio reads an unset or zero weight as 1.
+    weight: spec.weight && spec.weight > 0 ? spec.weight : 1,
   };
 }
 
@@ -137,17 +138,23 @@ function fromWorkloads(workloads: LocalWorkload[], entries: WorkloadEntry[]): Se
 
 /** Builds host → service. When two sources define one host, the first by origin name wins. */
 export function buildServiceIndex(resources: readonly Resource[]): ReadonlyMap<string, ServiceModel> {
-  const entries = resources.filter((r): r is WorkloadEntry => r.kind === 'WorkloadEntry');
-  const serviceEntries = resources.filter((r): r is ServiceEntry => r.kind === 'ServiceEntry');
-  const workloads = resources.filter((r): r is LocalWorkload => r.kind === 'Workload');
+  // Sorted first, so the same config read in any order gives the same services and endpoints.
+  const sorted = [...resources].sort((a, b) => cmp(`${a.metadata.namespace}/${a.metadata.name}`, `${b.metadata.namespace}/${b.metadata.name}`));
+  const entries = sorted.filter((r): r is WorkloadEntry => r.kind === 'WorkloadEntry');
+  const serviceEntries = sorted.filter((r): r is ServiceEntry => r.kind === 'ServiceEntry');
+  const workloads = sorted.filter((r): r is LocalWorkload => r.kind === 'Workload');
   const all = [...fromWorkloads(workloads, entries), ...serviceEntries.flatMap((se) => fromServiceEntry(se, entries))];
-  all.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0));
+  all.sort((a, b) => cmp(a.host, b.host) || cmp(a.origin, b.origin));
   const index = new Map<string, ServiceModel>();
   for (const s of all) if (!index.has(s.host)) index.set(s.host, s);
   return index;
 }
 
-/** The port number an endpoint serves for a service port (by name; default the service port). */
+/** The port number an endpoint serves for a service port: by name, else targetPort, else the port. */
 export function endpointPort(ep: ServiceEndpoint, port: ServicePort): number {
-  return ep.ports[port.name] ?? port.number;
+  return ep.ports[port.name] ?? port.targetPort ?? port.number;
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,9 +1,10 @@
 // CDS: one outbound cluster per service port and subset, one inbound cluster per workload port.
 import type { Snapshot } from '../model/snapshot.js';
-import type { ServiceModel } from '../model/services.js';
+import { isHttpProtocol, type ServiceModel } from '../model/services.js';
 import type { ProxyModel } from '../model/proxy.js';
 import { inboundClusterName, outboundClusterName } from './names.js';
 import { destinationRuleFor, lbPolicyFor } from './policy.js';
+import { lbEndpointsFor, subsetVariants } from './endpoints.js';
 import { localWorkloadOf } from './workload.js';
 
 export type Json = Record<string, unknown>;
@@ -16,6 +17,10 @@ function serviceMetadata(svc: ServiceModel, subset: string | undefined): Json {
   return { filter_metadata: { istio } };
 }
 
+export function isDns(svc: ServiceModel): boolean {
+  return svc.resolution === 'DNS' || svc.resolution === 'DNS_ROUND_ROBIN';
+}
+
 export function outboundClusters(snapshot: Snapshot): Json[] {
   const out: Json[] = [];
   for (const svc of snapshot.services.values()) {
@@ -23,16 +28,23 @@ export function outboundClusters(snapshot: Snapshot): Json[] {
     for (const port of svc.ports) {
       const variants: { subset: string; lb: string }[] = [{ subset: '', lb: lbPolicyFor(dr, undefined) }];
       for (const s of dr?.spec.subsets ?? []) variants.push({ subset: s.name, lb: lbPolicyFor(dr, s) });
+      const labelsBySubset = new Map(subsetVariants(snapshot, svc.host).map((s) => [s.name, s.labels]));
       for (const v of variants) {
         const name = outboundClusterName(port.number, v.subset, svc.host);
-        out.push({
-          name,
-          type: 'EDS',
-          eds_cluster_config: { eds_config: { ads: {}, resource_api_version: 'V3' }, service_name: name },
-          connect_timeout: CONNECT_TIMEOUT,
-          lb_policy: v.lb,
-          metadata: serviceMetadata(svc, v.subset || undefined),
-        });
+        const cluster: Json = { name };
+        if (isDns(svc)) {
+          // Host names cannot travel in EDS (Envoy accepts only IPs there): resolve in the proxy.
+          cluster.type = svc.resolution === 'DNS_ROUND_ROBIN' ? 'LOGICAL_DNS' : 'STRICT_DNS';
+          const eps = lbEndpointsFor(svc, port, labelsBySubset.get(v.subset) ?? {});
+          cluster.load_assignment = { cluster_name: name, endpoints: eps.length ? [{ lb_endpoints: eps }] : [] };
+        } else {
+          cluster.type = 'EDS';
+          cluster.eds_cluster_config = { eds_config: { ads: {}, resource_api_version: 'V3' }, service_name: name };
+        }
+        cluster.connect_timeout = CONNECT_TIMEOUT;
+        cluster.lb_policy = v.lb;
+        cluster.metadata = serviceMetadata(svc, v.subset || undefined);
+        out.push(cluster);
       }
     }
   }
@@ -43,7 +55,8 @@ export function inboundClusters(snapshot: Snapshot, proxy: ProxyModel): Json[] {
   const w = localWorkloadOf(snapshot, proxy);
   if (!w) return [];
   const svc = snapshot.services.get(w.host);
-  return w.workload.spec.ports.map((p) => {
+  // TCP ports get no inbound HTTP cluster or listener: L4 proxying comes with TCP support.
+  return w.workload.spec.ports.filter((p) => isHttpProtocol(p.protocol)).map((p) => {
     const name = inboundClusterName(p.servicePort);
     return {
       name,

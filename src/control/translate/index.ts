@@ -8,13 +8,14 @@ import { clusterLoadAssignments } from './endpoints.js';
 import { gatewayListeners, gatewayServerPorts, sidecarListeners } from './listeners.js';
 import { gatewayRouteConfig, outboundRouteConfig } from './routes.js';
 import { gatewayRouteName } from './names.js';
+import { cmp } from '../model/services.js';
 
 export type ResourceSet = ReadonlyMap<string, Json>;
 export type ProxyResources = Readonly<Record<XdsType, ResourceSet>>;
 
 function byName(list: Json[], key: 'name' | 'cluster_name' = 'name'): Map<string, Json> {
   const m = new Map<string, Json>();
-  for (const r of [...list].sort((a, b) => String(a[key]).localeCompare(String(b[key])))) m.set(String(r[key]), r);
+  for (const r of [...list].sort((a, b) => cmp(String(a[key]), String(b[key])))) m.set(String(r[key]), r);
   return m;
 }
 

@@ -12,6 +12,7 @@ import {
   OUTBOUND_ROUTE,
 } from './names.js';
 import { localWorkloadOf } from './workload.js';
+import { isHttpProtocol } from '../model/services.js';
 import type { GatewayServerPort } from './routes.js';
 
 export const DEFAULT_OUTBOUND_PORT = 15001;
@@ -51,7 +52,7 @@ export function sidecarListeners(snapshot: Snapshot, proxy: ProxyModel): Json[] 
     }),
   ];
   const w = localWorkloadOf(snapshot, proxy);
-  for (const p of w?.workload.spec.ports ?? []) {
+  for (const p of (w?.workload.spec.ports ?? []).filter((port) => isHttpProtocol(port.protocol))) {
     const name = inboundListenerName(p.servicePort);
     out.push(
       hcmListener(name, ip, p.servicePort, 'INBOUND', {

@@ -93,8 +93,14 @@ function routeAction(snapshot: Snapshot, vs: VirtualService, r: HTTPRoute, ctx: 
   else action.weighted_clusters = { clusters };
   if (r.rewrite?.uri !== undefined) action.prefix_rewrite = r.rewrite.uri;
   if (r.rewrite?.authority !== undefined) action.host_rewrite_literal = r.rewrite.authority;
-  action.timeout = r.timeoutMs !== undefined ? `${r.timeoutMs / 1000}s` : '0s';
+  action.timeout = r.timeoutMs !== undefined ? durationJson(r.timeoutMs) : '0s';
   return action;
+}
+
+/** Milliseconds as a proto JSON duration ("1.5s"), never in exponent form. */
+export function durationJson(ms: number): string {
+  const fixed = (ms / 1000).toFixed(9).replace(/0+$/, '').replace(/\.$/, '');
+  return `${fixed === '' ? '0' : fixed}s`;
 }
 
 /** Envoy routes for one VirtualService in one context; empty if nothing applies. */
@@ -158,7 +164,7 @@ export function outboundRouteConfig(snapshot: Snapshot, proxy: ProxyModel): Json
   for (const vs of meshVs) {
     for (const h of vs.spec.hosts) {
       const host = resolveHost(h, vs.metadata.namespace);
-      if (host.includes('*') || claimed.has(`${host}:80`)) continue;
+      if (host.includes('*') || snapshot.services.has(host) || claimed.has(`${host}:80`)) continue;
       claimed.add(`${host}:80`);
       const routes = virtualServiceRoutes(snapshot, vs, { gateway: 'mesh', port: 80, proxy });
       virtualHosts.push({ name: `${host}:80`, domains: domainsFor(host, 80, proxy.metadata.NAMESPACE), routes });

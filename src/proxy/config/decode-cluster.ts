@@ -3,6 +3,8 @@ import { arr, ConfigRejection, durationMs, num, obj, only, str, type J } from '.
 import type { ClusterConfig, EndpointConfig, ServiceRef } from './types.js';
 
 const LB = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM'] as const;
+/** DNS types carry host names in load_assignment; they are resolved when connecting. */
+const TYPES: readonly ClusterConfig['type'][] = ['EDS', 'STATIC', 'STRICT_DNS', 'LOGICAL_DNS'];
 
 function serviceRef(metadata: unknown, path: string): ServiceRef | null {
   if (metadata === undefined) return null;
@@ -50,7 +52,7 @@ export function decodeCluster(c: J): ClusterConfig {
   const p = `cluster ${name}`;
   only(c, p, ['name', 'type', 'eds_cluster_config', 'connect_timeout', 'lb_policy', 'metadata', 'load_assignment']);
   const type = c.type ?? 'STATIC';
-  if (type !== 'EDS' && type !== 'STATIC') throw new ConfigRejection(`${p}.type`, `cluster type ${String(type)} is not supported (EDS, STATIC)`);
+  if (!TYPES.includes(type as ClusterConfig['type'])) throw new ConfigRejection(`${p}.type`, `cluster type ${String(type)} is not supported (${TYPES.join(', ')})`);
   const lb = c.lb_policy ?? 'ROUND_ROBIN';
   if (!LB.includes(lb as (typeof LB)[number])) throw new ConfigRejection(`${p}.lb_policy`, `lb_policy ${String(lb)} is not supported (${LB.join(', ')})`);
   let edsServiceName = name;
@@ -62,10 +64,10 @@ export function decodeCluster(c: J): ClusterConfig {
     }
     if (ecc.service_name !== undefined) edsServiceName = str(ecc.service_name, `${p}.eds_cluster_config.service_name`);
   }
-  const staticEndpoints = type === 'STATIC' && c.load_assignment !== undefined ? decodeEndpoints(obj(c.load_assignment, `${p}.load_assignment`), `${p}.load_assignment`) : [];
+  const staticEndpoints = type !== 'EDS' && c.load_assignment !== undefined ? decodeEndpoints(obj(c.load_assignment, `${p}.load_assignment`), `${p}.load_assignment`) : [];
   return {
     name,
-    type,
+    type: type as ClusterConfig['type'],
     lbPolicy: lb as ClusterConfig['lbPolicy'],
     connectTimeoutMs: durationMs(c.connect_timeout, `${p}.connect_timeout`, 5000),
     edsServiceName,

@@ -81,12 +81,12 @@ export interface ServiceRef {
 
 export interface ClusterConfig {
   name: string;
-  type: 'EDS' | 'STATIC';
+  type: 'EDS' | 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS';
   lbPolicy: 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
   connectTimeoutMs: number;
   edsServiceName: string;
   service: ServiceRef | null;
-  /** For STATIC clusters: the inline endpoints. */
+  /** For STATIC and DNS clusters: the inline endpoints. */
   staticEndpoints: EndpointConfig[];
 }
 

@@ -59,7 +59,7 @@ export class ClusterManager {
   private rebuildHosts(): void {
     const used = new Set<string>();
     for (const c of this.clusters.values()) {
-      const eps = c.config.type === 'STATIC' ? c.config.staticEndpoints : this.endpoints.get(c.config.edsServiceName) ?? [];
+      const eps = c.config.type !== 'EDS' ? c.config.staticEndpoints : this.endpoints.get(c.config.edsServiceName) ?? [];
       c.hosts = eps.map((ep) => {
         const key = `${ep.address}:${ep.port}`;
         used.add(key);

@@ -1,0 +1,40 @@
+// Golden-file tests: every directory under testdata/ with an input.yaml is one case. Its config is
+// parsed (any error fails), deep-frozen, built into a snapshot and translated for proxy.json's
+// proxy; the result must equal expected.json and every resource must encode as Envoy proto.
+// UPDATE_GOLDEN=1 rewrites expected.json instead of comparing (review the diff before keeping it).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertAllEncode, checkGolden, deepFreeze, goldenCases, loadCase, snapshotOf, testdataDir, toGolden } from './golden.js';
+import { translate } from './index.js';
+
+const REQUIRED_CASES = [
+  'sidecar-local-workload',
+  'bookinfo-reviews',
+  'vs-match-rewrite-timeout',
+  'gateway-ingress',
+  'service-entries',
+  'destination-rule-lb',
+  'cross-namespace',
+];
+
+test('golden-case-directories-are-all-present', () => {
+  const cases = goldenCases();
+  for (const c of REQUIRED_CASES) assert.ok(cases.includes(c), `testdata/${c} is missing`);
+});
+
+for (const name of goldenCases()) {
+  test(`golden-${name}`, () => {
+    const c = loadCase(name);
+    // Frozen inputs: translation (or snapshot building) writing into config throws here.
+    deepFreeze(c.resources);
+    deepFreeze(c.proxy);
+    const snapshot = deepFreeze(snapshotOf(c.resources));
+    const first = translate(snapshot, c.proxy);
+    const golden = toGolden(first);
+    checkGolden(testdataDir(name), golden);
+    assertAllEncode(first);
+    // Pure: a second translation of the same input is deep-equal.
+    assert.deepStrictEqual(toGolden(translate(snapshot, c.proxy)), golden);
+  });
+}
