@@ -43,10 +43,14 @@ describe('routing through sidecars', { timeout: 180_000 }, () => {
   before(async () => {
     s = await startScenario({ subnet: '127.0.10', xdsPort: 25110, httpPort: 25114 });
     writeConfig(s.cp.configDir, 'vs.yaml', VS([80, 20]));
-    await waitFor('config synced', async () => {
+    // The VirtualService is in effect once /v2only keeps reaching v2 (the default route would split).
+    await waitFor('virtual service applied', async () => {
       if (!(await allSynced(s.cp.http, 3))) return false;
-      const r = await viaSidecar(s.client.ip, s.host, '/v2only');
-      return r.status === 200;
+      for (let i = 0; i < 10; i++) {
+        const r = await viaSidecar(s.client.ip, s.host, '/v2only');
+        if (r.status !== 200 || (JSON.parse(r.body) as { name: string }).name !== 'reviews-v2') return false;
+      }
+      return true;
     });
   });
   after(async () => {

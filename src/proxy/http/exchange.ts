@@ -80,6 +80,8 @@ export class Exchange {
     private readonly req: RequestHead,
   ) {
     this.keepAlive = req.keepAlive;
+    // A request without a body is complete as soon as its head is.
+    this.requestEnded = !req.chunked && req.contentLength <= 0;
     ctx.stats.downstreamRq++;
   }
 
@@ -303,6 +305,14 @@ export class Exchange {
       return this.down.write(CRLF);
     }
     return this.down.write(data);
+  }
+
+  batchStart(): void {
+    this.down.socket.cork();
+  }
+
+  batchEnd(): void {
+    this.down.socket.uncork();
   }
 
   onDownstreamDrain(): void {

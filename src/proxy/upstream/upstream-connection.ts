@@ -16,6 +16,9 @@ export interface ResponseSink {
   onBody(data: Buffer): boolean;
   onEnd(trailers: string[]): void;
   onError(err: ProxyError, beforeHead: boolean): void;
+  /** Brackets the handling of one read from the upstream, so the sink can batch its writes. */
+  batchStart(): void;
+  batchEnd(): void;
 }
 
 const B_NONE = 0;
@@ -136,6 +139,15 @@ export class UpstreamConnection {
       this.destroy();
       return;
     }
+    sink.batchStart();
+    try {
+      this.onResponseBytes(sink, chunk);
+    } finally {
+      sink.batchEnd();
+    }
+  }
+
+  private onResponseBytes(sink: ResponseSink, chunk: Buffer): void {
     let buf = chunk;
     let pos = 0;
     if (this.head === null) {
