@@ -64,14 +64,16 @@ const STUB_PROXY = `
 /** The app: reports its environment, spawns a grandchild, listens on WEFT_HOST:PORT. */
 const STUB_APP = `
   const { spawn } = require('node:child_process');
-  const { writeFileSync } = require('node:fs');
+  const { renameSync, writeFileSync } = require('node:fs');
   const { join } = require('node:path');
   const g = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   const e = process.env;
   require('node:net').createServer().listen(Number(e.PORT), e.WEFT_HOST, () => {
     const keys = ['WEFT_HOST', 'PORT', 'HTTP_PROXY', 'WEFT_WORKLOAD', 'WEFT_INSTANCE', 'WEFT_NAMESPACE', 'WEFT_SERVICE', 'GREETING', 'PATH'];
     const env = Object.fromEntries(keys.map((k) => [k, e[k]]));
-    writeFileSync(join(e.REPORT_DIR, e.WEFT_INSTANCE + '.json'), JSON.stringify({ pid: process.pid, grandchild: g.pid, cwd: process.cwd(), env }));
+    const file = join(e.REPORT_DIR, e.WEFT_INSTANCE + '.json');
+    writeFileSync(file + '.tmp', JSON.stringify({ pid: process.pid, grandchild: g.pid, cwd: process.cwd(), env }));
+    renameSync(file + '.tmp', file); // the test polls for it: never let it see half a file
     console.log('app listening on ' + e.WEFT_HOST + ':' + e.PORT);
   });
 `;
@@ -143,11 +145,15 @@ spec:
   return { root, pkg, config, state: join(config, '.weft'), reports, flags, gatewayIp };
 }
 
-async function until<T>(what: string, f: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+/** Polls f until it returns a value; fails early if runUp returns first. */
+async function until<T>(what: string, f: () => T | undefined, running: Promise<number>, timeoutMs = 20_000): Promise<T> {
+  let returned: number | undefined;
+  void running.then((code) => (returned = code));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = f();
     if (v !== undefined) return v;
+    if (returned !== undefined) throw new Error(`runUp returned ${returned} while waiting for ${what}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await delay(50);
   }
@@ -161,17 +167,18 @@ interface Report {
 }
 
 function readReports(w: World): Report[] | undefined {
-  const files = readdirSync(w.reports).sort();
+  const files = readdirSync(w.reports).filter((f) => f.endsWith('.json')).sort();
   if (files.length < 2) return undefined;
   return files.map((f) => JSON.parse(readFileSync(join(w.reports, f), 'utf8')) as Report);
 }
 
 test('runUp starts the mesh, registers instances, and leaves nothing behind on stop', { timeout: 60_000 }, async () => {
   const w = await world(231);
+  const ac = new AbortController();
+  let done: Promise<number> | undefined;
   try {
-    const ac = new AbortController();
-    const done = runUp([w.config, ...w.flags], { signal: ac.signal, packageRoot: w.pkg });
-    const reports = await until('both app replicas', () => readReports(w));
+    done = runUp([w.config, ...w.flags], { signal: ac.signal, packageRoot: w.pkg });
+    const reports = await until('both app replicas', () => readReports(w), done);
 
     const registry = readFileSync(join(w.state, 'registry', 'instances.yaml'), 'utf8');
     const entries = parseAllDocuments(registry);
@@ -211,20 +218,26 @@ test('runUp starts the mesh, registers instances, and leaves nothing behind on s
     }
     assert.equal(existsSync(join(w.state, 'registry', 'instances.yaml')), false, 'registry removed');
   } finally {
+    ac.abort(); // also when an assertion failed: never leave the mesh running
+    await done;
     rmSync(w.root, { recursive: true, force: true });
   }
 });
 
 test('runUp stops everything and returns 1 when the control plane dies', { timeout: 60_000 }, async () => {
   const w = await world(233);
+  const ac = new AbortController();
+  let done: Promise<number> | undefined;
   try {
-    const done = runUp([w.config, ...w.flags], { packageRoot: w.pkg });
-    const reports = await until('both app replicas', () => readReports(w));
+    done = runUp([w.config, ...w.flags], { signal: ac.signal, packageRoot: w.pkg });
+    const reports = await until('both app replicas', () => readReports(w), done);
     writeFileSync(join(w.state, 'kill-control-plane'), '');
     assert.equal(await done, 1);
     for (const r of reports) assert.equal(isProcessAlive(r.grandchild), false);
     assert.equal(existsSync(join(w.state, 'registry', 'instances.yaml')), false);
   } finally {
+    ac.abort();
+    await done;
     rmSync(w.root, { recursive: true, force: true });
   }
 });

@@ -2,7 +2,7 @@
 // every Workload instance a sidecar proxy and the app, each instance on its own loopback address.
 // Ctrl-C stops everything (apps, then proxies, then the control plane); a second Ctrl-C kills.
 
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -212,6 +212,8 @@ export async function runUp(argv: string[], hooks: UpHooks = {}): Promise<number
   const workloads = new Set(plan.instances.map((i) => `${i.namespace}/${i.workload}`)).size;
   if (workloads === 0) err(`weft up: warning: no Workload resources in ${a.dir}; only the control plane and gateway will run`);
 
+  // Fresh logs for this run (processes append, so a restarted instance keeps its history).
+  rmSync(plan.logDir, { recursive: true, force: true });
   mkdirSync(plan.logDir, { recursive: true });
   writeRegistryFile(plan.registryFile, renderRegistry(plan.instances));
   out(`weft up: ${plan.instances.length} instance(s) of ${workloads} workload(s); logs in ${plan.logDir}`);

@@ -1,0 +1,115 @@
+// End to end, the way a new user runs it: `weft up examples/shop`, then an order entered through
+// the gateway shows up in shipping and invoicing, every page is served, and Ctrl-C leaves no
+// process behind.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from './harness/repo.js';
+import { request } from './harness/http.js';
+import { tempDir, waitFor } from './harness/processes.js';
+import { isProcessAlive } from '../src/local/process-group.js';
+
+const GW = 'http://127.0.19.1:18080';
+
+/** Every descendant of `root` (children, grandchildren, ...) from /proc. */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parent.set(Number(d), ppid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number): void => {
+    for (const [c, p] of parent) {
+      if (p === pid) {
+        out.push(c);
+        walk(c);
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
+
+describe('weft up examples/shop', { timeout: 240_000 }, () => {
+  let child: ChildProcess;
+  let output = '';
+  const stateDir = tempDir('up-state');
+
+  before(async () => {
+    child = spawn(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bin/weft.js'), 'up', path.join(REPO_ROOT, 'examples/shop'),
+        '--gateway-port', '18080', '--gateway-ip', '127.0.19.1', '--xds-port', '25510', '--http-port', '25514',
+        '--subnet', '127.0.20', '--state-dir', stateDir,
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    await waitFor('mesh is ready', () => {
+      if (child.exitCode !== null) throw new Error(`weft up exited ${child.exitCode}:\n${output}`);
+      return output.includes('mesh is ready');
+    }, 120_000);
+  });
+  after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('prints what runs where', () => {
+    for (const name of ['order-0', 'order-1', 'shipping-v1-0', 'shipping-v2-0', 'invoicing-0', 'home-0', 'istio-ingressgateway']) {
+      assert.ok(output.includes(name), `${name} in the summary:\n${output}`);
+    }
+    assert.match(output, /127\.0\.20\.\d+/);
+  });
+
+  it('serves every page through the gateway', async () => {
+    for (const p of ['/', '/order/', '/shipping/', '/invoicing/']) {
+      const r = await request(`${GW}${p}`);
+      assert.equal(r.status, 200, `${p}: ${r.body.slice(0, 200)}`);
+      assert.match(r.headers['content-type'] ?? '', /text\/html/, p);
+    }
+  });
+
+  it('an order entered through the gateway appears in shipping and invoicing', async () => {
+    const customer = `e2e-${Date.now()}`;
+    const created = await request(`${GW}/order/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customer, item: 'teapot', quantity: 2 }),
+    });
+    assert.equal(created.status, 201, created.body);
+    const orderId = (JSON.parse(created.body) as { id: number }).id;
+    const has = async (url: string): Promise<boolean> => {
+      const r = await request(url);
+      return r.status === 200 && r.body.includes(customer);
+    };
+    await waitFor('shipment created', () => has(`${GW}/shipping/api/shipments`), 20_000);
+    await waitFor('invoice created', () => has(`${GW}/invoicing/api/invoices`), 20_000);
+    // Every shipping instance (v1 and v2) polls the feed, so repeated reads all see it.
+    for (let i = 0; i < 10; i++) assert.ok(await has(`${GW}/shipping/api/shipments`), 'every shipping instance has the shipment');
+    const page = await request(`${GW}/order/`);
+    assert.ok(page.body.includes(customer), `order ${orderId} listed on the order page`);
+  });
+
+  it('Ctrl-C stops everything and leaves no process behind', async () => {
+    const pids = descendants(child.pid!);
+    assert.ok(pids.length >= 14, `expected the control plane, proxies and apps as descendants, got ${pids.length}`);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    const code = await exited;
+    assert.equal(code, 0, output.slice(-3000));
+    assert.match(output, /stopped/);
+    await waitFor('all descendants gone', () => pids.every((p) => !isProcessAlive(p)), 10_000);
+    assert.equal(fs.existsSync(path.join(stateDir, 'registry', 'instances.yaml')), false, 'registry removed');
+  });
+});
