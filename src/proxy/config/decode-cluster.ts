@@ -13,8 +13,8 @@ function serviceRef(metadata: unknown, path: string): ServiceRef | null {
   const istio = obj(fm, `${path}.filter_metadata`).istio as J | undefined;
   const services = istio?.services;
   if (!Array.isArray(services) || services.length === 0) return null;
-  const s = services[0] as J;
-  if (typeof s.host !== 'string') return null;
+  const s = services[0] as J | null;
+  if (typeof s !== 'object' || s === null || typeof s.host !== 'string') return null;
   return { host: s.host, name: typeof s.name === 'string' ? s.name : s.host, namespace: typeof s.namespace === 'string' ? s.namespace : 'unknown' };
 }
 
