@@ -92,6 +92,9 @@ describe('config resilience', { timeout: 180_000 }, () => {
   });
 
   it('traffic keeps flowing while the control plane restarts, and proxies reconnect', async () => {
+    // Something applied through the API (with a timeout, which the stored form must keep) survives.
+    const applied = await applyConfig(s.cp.http, `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ratings}\nspec:\n  hosts: [ratings.example.internal]\n  http:\n  - route: [{destination: {host: reviews}}]\n    timeout: 2.5s\n`);
+    assert.equal(applied.status, 200, JSON.stringify(applied.body));
     const load = runLoad({
       concurrency: 4,
       maxRequests: 50_000,
@@ -107,5 +110,7 @@ describe('config resilience', { timeout: 180_000 }, () => {
     assert.deepEqual([...r.byStatus.keys()], [200], describeLoad(r));
     assert.ok(r.total > 100, describeLoad(r));
     await waitFor('proxies reconnected and synced', () => allSynced(cp2.http, 4), 20_000);
+    const vs = await request(`http://${cp2.http}/debug/config?kind=VirtualService&name=ratings`);
+    assert.match(vs.body, /"timeoutMs": ?2500/, vs.body);
   });
 });

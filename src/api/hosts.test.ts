@@ -51,3 +51,9 @@ test('hostMatches: exact, "*" and "*.suffix" wildcards', () => {
   assert.ok(!hostMatches('*.example.com', 'example.com'));
   assert.ok(!hostMatches('api.example.com', 'web.example.com'));
 });
+
+test('resolveHost lower-cases host names (DNS is case-insensitive)', () => {
+  assert.equal(resolveHost('Reviews', 'default'), 'reviews.default.svc.cluster.local');
+  assert.equal(resolveHost('Web.Default.svc.cluster.local', 'default'), 'web.default.svc.cluster.local');
+  assert.equal(resolveHost('HTTPBIN.org', 'default'), 'httpbin.org');
+});

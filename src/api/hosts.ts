@@ -36,7 +36,9 @@ export function isWildcardHost(host: string): boolean {
  * expanded only when its second label is one of them; without, it is expanded unless the second
  * label is a common public suffix (com, org, io, dev, local, ...).
  */
-export function resolveHost(host: string, namespace: string, namespaces?: ReadonlySet<string>): string {
+export function resolveHost(rawHost: string, namespace: string, namespaces?: ReadonlySet<string>): string {
+  // DNS names are case-insensitive; one spelling keeps virtual host domains unique.
+  const host = rawHost.toLowerCase();
   if (host.includes('*') || isIP(host) !== 0) return host;
   const h = host.endsWith('.') ? host.slice(0, -1) : host;
   const labels = h.split('.');

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { ALL_KINDS } from '../api/types.js';
+import { toManifest } from '../api/manifest.js';
 import type { KindName, Resource } from '../api/types.js';
 import { listCell } from './table.js';
 
@@ -116,28 +117,7 @@ export function resourceTable(
   return { headers, rows };
 }
 
-/** Seconds in the protobuf Duration form Istio's YAML uses: 1500 -> "1.5s". */
-function formatDuration(ms: number): string {
-  return `${ms / 1000}s`;
-}
-
-/** The resource as a YAML manifest: no `source`, Istio field spellings restored. */
-export function toManifest(r: Resource): Record<string, unknown> {
-  const metadata: Record<string, unknown> = { name: r.metadata.name, namespace: r.metadata.namespace };
-  if (Object.keys(r.metadata.labels ?? {}).length > 0) metadata['labels'] = r.metadata.labels;
-  if (Object.keys(r.metadata.annotations ?? {}).length > 0) metadata['annotations'] = r.metadata.annotations;
-  let spec: unknown = r.spec;
-  if (r.kind === 'VirtualService') {
-    spec = {
-      ...r.spec,
-      http: (r.spec.http ?? []).map((route) => {
-        const { timeoutMs, ...rest } = route;
-        return timeoutMs === undefined ? rest : { ...rest, timeout: formatDuration(timeoutMs) };
-      }),
-    };
-  }
-  return { apiVersion: r.apiVersion, kind: r.kind, metadata, spec };
-}
+export { toManifest };
 
 export function toYamlStream(resources: readonly Resource[]): string {
   return resources.map((r) => stringify(toManifest(r), { lineWidth: 0 })).join('---\n');

@@ -7,14 +7,14 @@ import type { Resource } from '../../api/types.js';
 import { resourceKey } from '../../api/types.js';
 import { formatConfigError } from '../../api/errors.js';
 import { parseYamlText } from '../../api/parse.js';
+import { toManifest } from '../../api/manifest.js';
 
 function fileName(r: Resource): string {
   return `${r.kind}.${r.metadata.namespace}.${r.metadata.name}.yaml`;
 }
 
 function toYaml(r: Resource): string {
-  const { source: _s, ...rest } = r;
-  return stringify(rest);
+  return stringify(toManifest(r), { lineWidth: 0 });
 }
 
 export class AppliedStore {

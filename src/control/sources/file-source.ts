@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Resource } from '../../api/types.js';
+import { resourceKey } from '../../api/types.js';
 import type { ConfigError } from '../../api/errors.js';
 import { parseYamlText } from '../../api/parse.js';
 
@@ -115,7 +116,33 @@ export class FileSource {
     const errText = JSON.stringify(errors);
     if (errors.length > 0 && errText !== this.lastErrors) this.opts.onErrors(errors);
     if (errors.length > 0) this.lastErrors = errText;
-    if (changed) this.opts.onResources([...this.files.values()].flatMap((f) => f.resources));
+    if (changed) {
+      // Files are visited in sorted order: the first definition of a resource wins, as in analyze.
+      const seenKeys = new Map<string, Resource>();
+      const dupes: ConfigError[] = [];
+      for (const file of [...this.files.keys()].sort()) {
+        for (const r of this.files.get(file)?.resources ?? []) {
+          const key = resourceKey(r);
+          const first = seenKeys.get(key);
+          if (first) {
+            dupes.push({
+              file: r.source?.file ?? file,
+              document: r.source?.document ?? 0,
+              kind: r.kind,
+              name: r.metadata.name,
+              namespace: r.metadata.namespace,
+              path: 'metadata.name',
+              message: `duplicate of the resource in ${first.source?.file ?? '?'} (document ${first.source?.document ?? '?'}); this one is ignored`,
+              severity: 'error',
+            });
+            continue;
+          }
+          seenKeys.set(key, r);
+        }
+      }
+      if (dupes.length > 0) this.opts.onErrors(dupes);
+      this.opts.onResources([...seenKeys.values()]);
+    }
     return changed;
   }
 }

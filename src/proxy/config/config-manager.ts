@@ -29,6 +29,9 @@ export class ConfigManager {
   readonly versions: Record<XdsType, string | null> = { cluster: null, endpoint: null, listener: null, route: null, secret: null };
   private edsNames: string[] = [];
   private rdsNames: string[] = [];
+  private firstClustersAt = 0;
+  /** How long missing EDS names may hold back readiness. */
+  edsWaitMs = 15_000;
 
   constructor(private readonly sink: ConfigSink) {}
 
@@ -51,6 +54,7 @@ export class ConfigManager {
         const m = new Map<string, ClusterConfig>();
         for (const [name, r] of resources) m.set(name, decodeCluster(r));
         this.sink.setClusters(m);
+        if (this.firstClustersAt === 0) this.firstClustersAt = Date.now();
         this.edsNames = [...m.values()].filter((c) => c.type === 'EDS').map((c) => c.edsServiceName).sort();
         this.sink.subscribe('endpoint', this.edsNames);
         return;
@@ -88,11 +92,19 @@ export class ConfigManager {
     }
   }
 
-  /** Initialized when CDS and LDS arrived and every EDS/RDS name they need has arrived too. */
-  initialized(): boolean {
+  /**
+   * Initialized when CDS and LDS arrived and every EDS and RDS name they need has arrived too.
+   * Like Envoy's initial_fetch_timeout, EDS names a server never answers stop blocking after
+   * `edsWaitMs` from the first CDS (the clusters then simply have no hosts).
+   */
+  initialized(now = Date.now()): boolean {
     if (this.versions.cluster === null || this.versions.listener === null) return false;
-    if (this.edsNames.length > 0 && this.versions.endpoint === null) return false;
     for (const n of this.rdsNames) if (!this.accepted.route.has(n)) return false;
+    if (this.edsNames.length > 0) {
+      if (this.versions.endpoint === null) return false;
+      const missing = this.edsNames.some((n) => !this.accepted.endpoint.has(n));
+      if (missing && now - this.firstClustersAt < this.edsWaitMs) return false;
+    }
     return true;
   }
 }

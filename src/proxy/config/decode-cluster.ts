@@ -29,7 +29,12 @@ export function decodeEndpoints(cla: J, path: string): EndpointConfig[] {
       const ep = `${lp}.lb_endpoints[${j}]`;
       const eo = obj(e, ep);
       only(eo, ep, ['endpoint', 'metadata', 'load_balancing_weight', 'health_status']);
-      const sa = obj(obj(obj(eo.endpoint, `${ep}.endpoint`).address, `${ep}.endpoint.address`).socket_address, `${ep}.endpoint.address.socket_address`);
+      const endpoint = obj(eo.endpoint, `${ep}.endpoint`);
+      only(endpoint, `${ep}.endpoint`, ['address']);
+      const address = obj(endpoint.address, `${ep}.endpoint.address`);
+      only(address, `${ep}.endpoint.address`, ['socket_address']);
+      const sa = obj(address.socket_address, `${ep}.endpoint.address.socket_address`);
+      only(sa, `${ep}.endpoint.address.socket_address`, ['address', 'port_value', 'protocol']);
       const port = num(sa.port_value, `${ep}.endpoint.address.socket_address.port_value`);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigRejection(`${ep}.endpoint.address.socket_address.port_value`, 'expected a port 1..65535');
       const istio = ((eo.metadata as J | undefined)?.filter_metadata as J | undefined)?.istio as J | undefined;
@@ -59,9 +64,11 @@ export function decodeCluster(c: J): ClusterConfig {
   if (type === 'EDS') {
     const ecc = obj(c.eds_cluster_config, `${p}.eds_cluster_config`);
     only(ecc, `${p}.eds_cluster_config`, ['eds_config', 'service_name']);
-    if (obj(ecc.eds_config, `${p}.eds_cluster_config.eds_config`).ads === undefined) {
+    const edsConfig = obj(ecc.eds_config, `${p}.eds_cluster_config.eds_config`);
+    if (edsConfig.ads === undefined) {
       throw new ConfigRejection(`${p}.eds_cluster_config.eds_config`, 'only ADS config sources are supported');
     }
+    only(edsConfig, `${p}.eds_cluster_config.eds_config`, ['ads', 'resource_api_version']);
     if (ecc.service_name !== undefined) edsServiceName = str(ecc.service_name, `${p}.eds_cluster_config.service_name`);
   }
   const staticEndpoints = type !== 'EDS' && c.load_assignment !== undefined ? decodeEndpoints(obj(c.load_assignment, `${p}.load_assignment`), `${p}.load_assignment`) : [];

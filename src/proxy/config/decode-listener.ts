@@ -18,8 +18,11 @@ function decodeHcm(tc: J, path: string): HcmConfig {
   filters.forEach((f, i) => {
     const fp = `${path}.http_filters[${i}]`;
     const fo = obj(f, fp);
-    const t = fo.typed_config === undefined ? undefined : obj(fo.typed_config, `${fp}.typed_config`)['@type'];
+    only(fo, fp, ['name', 'typed_config']);
+    const tc = fo.typed_config === undefined ? undefined : obj(fo.typed_config, `${fp}.typed_config`);
+    const t = tc?.['@type'];
     if (t !== ROUTER_TYPE_URL) throw new ConfigRejection(fp, `HTTP filter ${String(fo.name)} (${String(t)}) is not supported; only the router`);
+    only(tc ?? {}, `${fp}.typed_config`, ['@type']);
   });
   let rdsName: string | undefined;
   let inlineRoutes;
@@ -28,6 +31,7 @@ function decodeHcm(tc: J, path: string): HcmConfig {
     only(rds, `${path}.rds`, ['route_config_name', 'config_source']);
     const cs = obj(rds.config_source, `${path}.rds.config_source`);
     if (cs.ads === undefined) throw new ConfigRejection(`${path}.rds.config_source`, 'only ADS config sources are supported');
+    only(cs, `${path}.rds.config_source`, ['ads', 'resource_api_version']);
     rdsName = str(rds.route_config_name, `${path}.rds.route_config_name`);
   } else if (tc.route_config !== undefined) {
     inlineRoutes = decodeRouteConfig(obj(tc.route_config, `${path}.route_config`), `${path}.route_config`);
@@ -47,8 +51,13 @@ export function decodeListener(l: J): ListenerConfig {
   const name = str(l.name, 'name');
   const p = `listener ${name}`;
   only(l, p, ['name', 'address', 'traffic_direction', 'filter_chains']);
-  const sa = obj(obj(l.address, `${p}.address`).socket_address, `${p}.address.socket_address`);
+  const addr = obj(l.address, `${p}.address`);
+  only(addr, `${p}.address`, ['socket_address']);
+  const sa = obj(addr.socket_address, `${p}.address.socket_address`);
   only(sa, `${p}.address.socket_address`, ['address', 'port_value', 'protocol']);
+  if (sa.protocol !== undefined && sa.protocol !== 'TCP') {
+    throw new ConfigRejection(`${p}.address.socket_address.protocol`, `only TCP listeners are supported, got ${String(sa.protocol)}`);
+  }
   const address = str(sa.address, `${p}.address.socket_address.address`);
   const port = sa.port_value;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
@@ -61,6 +70,7 @@ export function decodeListener(l: J): ListenerConfig {
   const filters = arr(chain.filters, `${p}.filter_chains[0].filters`);
   if (filters.length !== 1) throw new ConfigRejection(`${p}.filter_chains[0].filters`, 'exactly one network filter is supported');
   const f = obj(filters[0], `${p}.filter_chains[0].filters[0]`);
+  only(f, `${p}.filter_chains[0].filters[0]`, ['name', 'typed_config']);
   const tcPath = `${p}.filter_chains[0].filters[0].typed_config`;
   const tc = obj(f.typed_config, tcPath);
   if (tc['@type'] !== HCM_TYPE_URL) throw new ConfigRejection(tcPath, `network filter ${String(tc['@type'])} is not supported; only the HTTP connection manager`);

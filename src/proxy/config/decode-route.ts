@@ -36,7 +36,9 @@ function decodeRoute(r: J, path: string): Route {
   if (m.prefix !== undefined) pathMatch = { kind: 'prefix', value: str(m.prefix, `${path}.match.prefix`), caseSensitive };
   else if (m.path !== undefined) pathMatch = { kind: 'exact', value: str(m.path, `${path}.match.path`), caseSensitive };
   else if (m.safe_regex !== undefined) {
-    const re = str(obj(m.safe_regex, `${path}.match.safe_regex`).regex, `${path}.match.safe_regex.regex`);
+    const sr = obj(m.safe_regex, `${path}.match.safe_regex`);
+    only(sr, `${path}.match.safe_regex`, ['regex', 'google_re2']);
+    const re = str(sr.regex, `${path}.match.safe_regex.regex`);
     pathMatch = { kind: 'regex', value: re, regex: compileRegex(re, `${path}.match.safe_regex.regex`, !caseSensitive), caseSensitive };
   } else throw new ConfigRejection(`${path}.match`, 'expected prefix, path or safe_regex');
   if (!caseSensitive && pathMatch.kind !== 'regex') pathMatch.value = pathMatch.value.toLowerCase();
@@ -67,6 +69,10 @@ function decodeRoute(r: J, path: string): Route {
     if (clusters.length === 0) throw new ConfigRejection(`${ap}.weighted_clusters.clusters`, 'must not be empty');
   } else throw new ConfigRejection(ap, 'expected cluster or weighted_clusters');
   const totalWeight = clusters.reduce((s, c) => s + c.weight, 0);
+  const declaredTotal = (a.weighted_clusters as J | undefined)?.total_weight;
+  if (declaredTotal !== undefined && num(declaredTotal, `${ap}.weighted_clusters.total_weight`) !== totalWeight) {
+    throw new ConfigRejection(`${ap}.weighted_clusters.total_weight`, `is ${String(declaredTotal)} but the weights add up to ${totalWeight}`);
+  }
   if (totalWeight <= 0) throw new ConfigRejection(`${ap}.weighted_clusters`, 'weights must add up to more than 0');
   return {
     name: typeof r.name === 'string' ? r.name : '',
@@ -85,6 +91,7 @@ export function decodeRouteConfig(rc: J, base?: string): RouteTable {
   const name = str(rc.name, `${base ?? 'route'}.name`);
   const p = base ?? `route ${name}`;
   only(rc, p, ['name', 'virtual_hosts', 'validate_clusters']);
+  bool(rc.validate_clusters, `${p}.validate_clusters`, false);
   const virtualHosts: VirtualHost[] = arr(rc.virtual_hosts, `${p}.virtual_hosts`).map((v, i) => {
     const vp = `${p}.virtual_hosts[${i}]`;
     const vo = obj(v, vp);
