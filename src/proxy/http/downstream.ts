@@ -158,9 +158,10 @@ export class DownstreamConnection {
 
   // ---- called by the exchange ----------------------------------------------------------------
 
+  /** Strings are written as latin1: header bytes were decoded that way and must round-trip. */
   write(data: Buffer | string): boolean {
     if (this.state === S_CLOSED) return true;
-    return this.socket.write(data);
+    return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
   }
 
   pauseReading(): void {

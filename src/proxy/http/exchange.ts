@@ -263,7 +263,7 @@ export class Exchange {
 
   onInformational(head: ResponseHead): void {
     if (head.status === 100 && this.req.expectContinue) return; // we already sent our own
-    this.down.write(`HTTP/1.1 ${head.status} ${reasonPhrase(head.status)}\r\n\r\n`);
+    this.emit(`HTTP/1.1 ${head.status} ${reasonPhrase(head.status)}\r\n\r\n`);
   }
 
   onHead(head: ResponseHead): void {
@@ -294,25 +294,61 @@ export class Exchange {
       }
     }
     if (!this.keepAlive) s += 'connection: close\r\n';
-    this.down.write(`${s}\r\n`);
+    this.emit(`${s}\r\n`);
   }
 
   onBody(data: Buffer): boolean {
     this.responseBytes += data.length;
     if (this.responseChunked) {
-      this.down.write(chunkHeader(data.length));
-      this.down.write(data);
-      return this.down.write(CRLF);
+      this.emit(chunkHeader(data.length));
+      this.emit(data);
+      this.emit(CRLF);
+    } else {
+      this.emit(data);
     }
-    return this.down.write(data);
+    return !this.down.socket.writableNeedDrain;
+  }
+
+  // Response bytes produced while handling one upstream read are gathered and written with a
+  // single write call: one syscall and one pass through the stream machinery per read.
+  private out: (Buffer | string)[] = [];
+  private outBytes = 0;
+  private batching = false;
+
+  private emit(data: Buffer | string): void {
+    if (!this.batching) {
+      this.down.write(data);
+      return;
+    }
+    this.out.push(data);
+    this.outBytes += data.length;
+  }
+
+  private flush(): void {
+    const out = this.out;
+    if (out.length === 0) return;
+    let ok: boolean;
+    if (out.length === 1) ok = this.down.write(out[0]!);
+    else if (this.outBytes <= 65536) {
+      ok = this.down.write(Buffer.concat(out.map((d) => (typeof d === 'string' ? Buffer.from(d, 'latin1') : d)), this.outBytes));
+    } else {
+      this.down.socket.cork();
+      for (const d of out) this.down.write(d);
+      this.down.socket.uncork();
+      ok = !this.down.socket.writableNeedDrain;
+    }
+    this.out = [];
+    this.outBytes = 0;
+    if (!ok) this.upstream?.socket.pause();
   }
 
   batchStart(): void {
-    this.down.socket.cork();
+    this.batching = true;
   }
 
   batchEnd(): void {
-    this.down.socket.uncork();
+    this.batching = false;
+    this.flush();
   }
 
   onDownstreamDrain(): void {
@@ -320,7 +356,10 @@ export class Exchange {
   }
 
   onEnd(): void {
-    if (this.responseChunked) this.down.write(LAST_CHUNK);
+    if (this.responseChunked) this.emit(LAST_CHUNK);
+    // Written now, before the connection moves on to a pipelined request that may answer locally.
+    this.batching = false;
+    this.flush();
     this.complete();
   }
 

@@ -95,8 +95,9 @@ export class UpstreamConnection {
     if (this.socket.isPaused()) this.socket.resume();
   }
 
+  /** Strings are written as latin1: header bytes were decoded that way and must round-trip. */
   write(data: Buffer | string): boolean {
-    return this.socket.write(data);
+    return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
   }
 
   resume(): void {
