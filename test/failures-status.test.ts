@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startScenario, type Scenario } from './harness/scenario.js';
-import { stopAll, waitFor } from './harness/processes.js';
+import fs from 'node:fs';
+import { startProxy, stopAll, tempDir, waitFor } from './harness/processes.js';
 import { httpGet, viaSidecar } from './harness/http.js';
 import { allSynced, applyConfig } from './harness/config.js';
 import { REPO_ROOT } from './harness/repo.js';
@@ -36,6 +37,8 @@ spec:
     route: [{destination: {host: reviews, subset: v3}}]
   - match: [{uri: {prefix: /ok}}]
     route: [{destination: {host: reviews, subset: v1}}]
+  - match: [{uri: {prefix: /rr}}]
+    route: [{destination: {host: reviews}}]
 `;
 
 describe('failures and status', { timeout: 120_000 }, () => {
@@ -44,7 +47,7 @@ describe('failures and status', { timeout: 120_000 }, () => {
     s = await startScenario({ subnet: '127.0.13', xdsPort: 25410, httpPort: 25414, extraConfig: EXTRA });
     await applyConfig(
       `127.0.0.1:25414`,
-      `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: default}\nspec:\n  host: reviews\n  subsets:\n  - {name: v1, labels: {version: v1}}\n  - {name: v2, labels: {version: v2}}\n  - {name: v3, labels: {version: v3}}\n`,
+      `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: default}\nspec:\n  host: reviews\n  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}\n  subsets:\n  - {name: v1, labels: {version: v1}}\n  - {name: v2, labels: {version: v2}}\n  - {name: v3, labels: {version: v3}}\n`,
     );
     await waitFor('v3 subset known', async () => {
       if (!(await allSynced(s.cp.http, 3))) return false;
@@ -91,6 +94,50 @@ describe('failures and status', { timeout: 120_000 }, () => {
       assert.ok((findSamples(m, 'pilot_xds_push_time_count', { type: t })[0]?.value ?? 0) > 0, `push time ${t}`);
     }
     assert.ok(findSamples(m, 'pilot_total_xds_rejects').length === 0 || findSamples(m, 'pilot_total_xds_rejects').every((x) => x.value === 0));
+  });
+
+  it('DestinationRule ROUND_ROBIN alternates between the endpoints', async () => {
+    const names: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const r = await viaSidecar(s.client.ip, s.host, '/rr');
+      names.push((JSON.parse(r.body) as { name: string }).name);
+    }
+    for (let i = 2; i < names.length; i++) assert.equal(names[i], names[i - 2], names.join(','));
+    assert.notEqual(names[0], names[1], names.join(','));
+  });
+
+  it('a proxy is not ready before it has its first full config', async () => {
+    const lonely = await startProxy({ xds: '127.0.0.1:25499', ip: s.ip(60), name: 'lonely-0', workload: 'lonely', waitReady: false });
+    await waitFor('admin up', async () => (await httpGet(`http://${lonely.admin}/ready`)).status > 0);
+    const r = await httpGet(`http://${lonely.admin}/ready`);
+    assert.equal(r.status, 503);
+    assert.match(r.body, /waiting for initial config/);
+    await lonely.stop();
+  });
+
+  it('weft apply, get and delete work against the running control plane', async () => {
+    const weft = path.join(REPO_ROOT, 'bin/weft.js');
+    const env = { ...process.env, WEFT_CONTROL_PLANE: s.cp.http };
+    const dir = tempDir('apply');
+    const file = path.join(dir, 'extra.yaml');
+    fs.writeFileSync(file, `apiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry\nmetadata: {name: extra}\nspec:\n  hosts: [extra.default.svc.cluster.local]\n  location: MESH_INTERNAL\n  resolution: STATIC\n  ports: [{number: 80, name: http, protocol: HTTP}]\n  endpoints: [{address: ${s.ip(11)}, ports: {http: 80}}]\n`);
+    const applied = await run(process.execPath, [weft, 'apply', '-f', file], { env });
+    assert.match(applied.stdout, /ServiceEntry\/default\/extra/);
+    await waitFor('extra routable', async () => (await viaSidecar(s.client.ip, 'extra.default.svc.cluster.local', '/')).status === 200);
+    const yaml = (await run(process.execPath, [weft, 'get', 'serviceentry', 'extra', '-o', 'yaml'], { env })).stdout;
+    assert.match(yaml, /kind: ServiceEntry/);
+    assert.match(yaml, /extra\.default\.svc\.cluster\.local/);
+    await run(process.execPath, [weft, 'delete', '-f', file], { env });
+    await waitFor('extra gone', async () => (await viaSidecar(s.client.ip, 'extra.default.svc.cluster.local', '/')).status === 404);
+    // Invalid config is refused with the field path and changes nothing.
+    fs.writeFileSync(file, `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: broken}\nspec:\n  hosts: [reviews]\n  http:\n  - route: [{destination: {host: reviews}, weight: 200}]\n`);
+    const bad = await run(process.execPath, [weft, 'apply', '-f', file], { env }).then(
+      () => assert.fail('apply of invalid config must fail'),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    assert.equal(bad.code, 1);
+    assert.match(bad.stdout + bad.stderr, /spec\.http\[0\]\.route\[0\]\.weight/);
+    assert.equal((await viaSidecar(s.client.ip, s.host, '/ok')).status, 200);
   });
 
   it('weft proxy-status and weft get work against the running control plane', async () => {

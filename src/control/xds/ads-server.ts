@@ -201,6 +201,12 @@ export class AdsServer {
   }
 
   private onAckOrNack(conn: Connection, type: XdsType, nonce: string, ack: boolean): void {
+    if (type === 'cluster' && conn.continuation && conn.state('cluster')?.sentNonce === nonce) {
+      const req = conn.continuation;
+      conn.awaiting?.nonces.delete('cluster');
+      this.continuePush(conn, req);
+      return;
+    }
     const a = conn.awaiting;
     if (a && a.nonces.get(type) === nonce) {
       a.nonces.delete(type);
@@ -286,24 +292,39 @@ export class AdsServer {
     if (conn.closed) return;
     const start = performance.now();
     this.opts.metrics.proxyQueueTime.observe((start - req.enqueuedAt) / 1000);
-    const nonces = new Map<XdsType, string>();
-    for (const type of PUSH_ORDER) {
-      const nonce = this.sendType(conn, type, false, true);
-      if (nonce) nonces.set(type, nonce);
-    }
-    this.opts.metrics.convergenceTime.observe((performance.now() - req.eventAt) / 1000);
-    const gen = this.generations.get(req.generation);
-    if (nonces.size === 0) {
-      if (gen && gen.pending.delete(conn)) this.settle(req.generation);
-      return;
-    }
     // An older change this proxy was still converging to is superseded by this one.
     const prev = conn.awaiting;
     if (prev && prev.generation !== req.generation) {
       const g = this.generations.get(prev.generation);
       if (g && g.pending.delete(conn)) this.settle(prev.generation);
     }
-    conn.awaiting = { generation: req.generation, eventAt: req.eventAt, nonces };
+    conn.awaiting = { generation: req.generation, eventAt: req.eventAt, nonces: new Map() };
+    const cdsNonce = this.sendType(conn, 'cluster', false, true);
+    if (cdsNonce) {
+      // New clusters first: the proxy subscribes to their endpoints while it applies CDS, and the
+      // rest of the push waits for the CDS ACK so routes never point at a cluster without EDS.
+      conn.awaiting.nonces.set('cluster', cdsNonce);
+      conn.continuation = req;
+      return;
+    }
+    this.continuePush(conn, req);
+  }
+
+  /** EDS, LDS, RDS of a push, after CDS (if it changed) was ACKed. */
+  private continuePush(conn: Connection, req: PushRequest): void {
+    conn.continuation = null;
+    const a = conn.awaiting;
+    for (const type of PUSH_ORDER) {
+      if (type === 'cluster') continue;
+      const nonce = this.sendType(conn, type, false, true);
+      if (nonce && a) a.nonces.set(type, nonce);
+    }
+    this.opts.metrics.convergenceTime.observe((performance.now() - req.eventAt) / 1000);
+    if (a && a.nonces.size === 0) {
+      conn.awaiting = null;
+      const gen = this.generations.get(a.generation);
+      if (gen && gen.pending.delete(conn)) this.settle(a.generation);
+    }
   }
 
   /** The resources last translated for a proxy (for /debug/config_dump). */

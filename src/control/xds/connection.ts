@@ -5,6 +5,7 @@ import type { DiscoveryRequest, DiscoveryResponse } from '../../xds/ads-service.
 import type { XdsType } from '../../xds/protos.js';
 import type { ProxyModel } from '../model/proxy.js';
 import type { ProxyResources } from '../translate/index.js';
+import type { PushRequest } from './push-queue.js';
 
 export const PUSH_ORDER: readonly XdsType[] = ['cluster', 'endpoint', 'listener', 'route'];
 
@@ -42,6 +43,8 @@ export class Connection {
   /** The latest translation for this proxy, with the snapshot version it came from. */
   translated: { snapshotVersion: number; resources: ProxyResources } | null = null;
   awaiting: Awaiting | null = null;
+  /** A push waiting for the proxy to ACK its CDS before sending EDS, LDS and RDS. */
+  continuation: PushRequest | null = null;
   /** The clusters last sent, so a push can keep removed ones until routes stop using them. */
   lastClusters: Map<string, Record<string, unknown>> | null = null;
   /** Clusters kept in CDS for one push so routes never point at a removed cluster. */
