@@ -133,6 +133,12 @@ describe('routing through sidecars', { timeout: 180_000 }, () => {
     assert.equal(dst[0]!.value, src[0]!.value);
     const hist = findSamples(server, 'istio_request_duration_milliseconds_count', { reporter: 'destination', source_workload: 'productpage' });
     assert.equal(hist[0]?.value, dst[0]!.value);
+    for (const name of ['istio_request_bytes_count', 'istio_response_bytes_count']) {
+      assert.equal(findSamples(server, name, { reporter: 'destination', source_workload: 'productpage' })[0]?.value, dst[0]!.value, name);
+    }
+    // The same content on the dedicated scrape port 15090.
+    const scrape = parseExposition((await httpGet(`http://${s.servers[1]!.ip}:15090/stats/prometheus`)).body);
+    assert.equal(findSamples(scrape, 'istio_requests_total', { reporter: 'destination', source_workload: 'productpage' })[0]?.value, dst[0]!.value);
   });
 
   it('applies a route change while traffic flows, with zero failed requests', async () => {
