@@ -9,6 +9,8 @@ import http from 'node:http';
 import { startScenario, type Scenario } from './harness/scenario.js';
 import { stopAll, waitFor } from './harness/processes.js';
 import { allSynced } from './harness/config.js';
+import { httpGet } from './harness/http.js';
+import { findSamples, parseExposition } from '../src/telemetry/exposition-parser.js';
 
 const HOST = 'reviews.default.svc.cluster.local';
 
@@ -73,6 +75,18 @@ describe('HTTP/1.1 through the proxy', { timeout: 240_000 }, () => {
       assert.ok(!r.text.includes('reviews-v'), 'request must not reach the upstream');
     });
   }
+
+  it('counts rejected requests in istio_requests_total with flag DPE', async () => {
+    const m = parseExposition((await httpGet(`http://${s.client.admin}/stats/prometheus`)).body);
+    const bad = findSamples(m, 'istio_requests_total', { reporter: 'source', response_flags: 'DPE', response_code: '400' });
+    assert.ok((bad[0]?.value ?? 0) >= 8, JSON.stringify(bad));
+  });
+
+  it('refuses an https:// absolute-form target rather than sending it in clear', async () => {
+    const r = await raw(ip, 15001, `GET https://${HOST}/secret HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
+    assert.equal(statusOf(r.text), 400, r.text);
+    assert.ok(!r.text.includes('reviews-v'));
+  });
 
   it('a smuggled second request after a CL/TE conflict is never forwarded', async () => {
     const req = `POST / HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 44\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`;

@@ -24,9 +24,9 @@ export const UP_USAGE = `usage: weft up DIR [flags]
 Runs the mesh described by the YAML files in DIR on this machine (no Kubernetes).
 
 flags:
-  --gateway-port N   port of the ingress gateway on 127.0.0.1 (default 8080)
+  --gateway-port N   port of the ingress gateway on --gateway-ip (default 8080)
   --xds-port N       control plane xDS port (default 15010)
-  --http-port N      control plane HTTP port: /metrics, /debug, dashboard (default 15014)
+  --http-port N      control plane HTTP port: /metrics, /debug (default 15014)
   --subnet A.B.C     loopback prefix for instance addresses (default 127.0.1)
   --state-dir DIR    registry and logs (default DIR/.weft)
   --gateway-ip IP    address of the gateway and control plane (default 127.0.0.1)

@@ -44,7 +44,7 @@ export class ControlMetrics {
   });
   readonly configErrors = this.registry.counter({
     name: 'weft_config_errors_total',
-    help: 'Config documents rejected by validation.',
+    help: 'Config validation errors (one per problem found) in watched files and apply requests.',
   });
 
   constructor(connectedProxies: () => number, snapshotVersion: () => number) {

@@ -115,7 +115,7 @@ export class FileSource {
     }
     const errText = JSON.stringify(errors);
     if (errors.length > 0 && errText !== this.lastErrors) this.opts.onErrors(errors);
-    if (errors.length > 0) this.lastErrors = errText;
+    if (errors.length > 0 || changed) this.lastErrors = errors.length > 0 ? errText : '';
     if (changed) {
       // Files are visited in sorted order: the first definition of a resource wins, as in analyze.
       const seenKeys = new Map<string, Resource>();

@@ -146,6 +146,21 @@ export class DownstreamConnection {
     if (ex) ex.abortForProtocolError();
     const ctx = this.ctx();
     ctx.stats.byFlag.set('DPE', (ctx.stats.byFlag.get('DPE') ?? 0) + 1);
+    // Rejected requests count too, so an operator sees malformed traffic in istio_requests_total.
+    const inbound = ctx.listener.direction === 'INBOUND';
+    ctx.metrics.record({
+      reporter: inbound ? 'destination' : 'source',
+      source: inbound ? null : ctx.self,
+      destination: inbound ? ctx.self : null,
+      destinationService: null,
+      requestProtocol: 'http',
+      responseCode: status,
+      responseFlags: 'DPE',
+      connectionSecurityPolicy: inbound ? 'none' : 'unknown',
+      durationMs: 0,
+      requestBytes: 0,
+      responseBytes: 0,
+    });
     const body = status === 431 ? 'Request Header Fields Too Large' : reasonPhrase(status) || 'Bad Request';
     void detail;
     this.socket.end(

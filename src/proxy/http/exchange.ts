@@ -107,8 +107,9 @@ export class Exchange {
     let authority = (req.host ?? '').toLowerCase();
     if (target.charCodeAt(0) !== 47 /* '/' */) {
       // absolute-form (explicit HTTP proxy use): http://host[:port]/path
-      const m = /^https?:\/\/([^/?#]*)([^#]*)/i.exec(target);
-      if (!m) throw new ProxyError('NR', 'unsupported request target');
+      // Only plain http:// is proxied this way: an https:// target would go out unencrypted.
+      const m = /^http:\/\/([^/?#]*)([^#]*)/i.exec(target);
+      if (!m) throw new ProxyError('DPE', 'only http:// absolute-form targets are proxied');
       authority = (m[1] ?? '').toLowerCase();
       target = m[2] || '/';
       if (target.charCodeAt(0) !== 47) target = `/${target}`;

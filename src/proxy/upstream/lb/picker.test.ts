@@ -202,3 +202,45 @@ test('random: covers all hosts roughly uniformly over 100k seeded picks', () => 
     assert.ok(Math.abs(share - 0.2) < 0.01, `${h.key}: ${share}`);
   }
 });
+
+// ---------------------------------------------------------------- endpoint weights
+
+function weighted(weights: number[]): Host[] {
+  return weights.map((w, i) => new Host(`10.0.1.${i + 1}`, 80, { address: `10.0.1.${i + 1}`, port: 80, weight: w, workload: undefined, serviceAccount: undefined }));
+}
+
+test('round robin honours endpoint weights and interleaves (smooth weighted round robin)', () => {
+  const hosts = weighted([5, 1, 1]);
+  const rr = new RoundRobinPicker();
+  const picks = Array.from({ length: 7 }, () => rr.pick(hosts)!.address);
+  assert.deepEqual(
+    picks.map((a) => a.slice(-1)),
+    ['1', '1', '2', '1', '3', '1', '1'],
+  );
+  const counts = new Map<string, number>();
+  for (let i = 0; i < 700; i++) {
+    const a = rr.pick(hosts)!.address;
+    counts.set(a, (counts.get(a) ?? 0) + 1);
+  }
+  assert.deepEqual([...counts.values()].sort((x, y) => y - x), [500, 100, 100]);
+});
+
+test('random honours endpoint weights', () => {
+  let seed = 42;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const hosts = weighted([3, 1]);
+  const p = new RandomPicker(rand);
+  let first = 0;
+  for (let i = 0; i < 40_000; i++) if (p.pick(hosts) === hosts[0]) first++;
+  assert.ok(Math.abs(first / 40_000 - 0.75) < 0.01, `share ${first / 40_000}`);
+});
+
+test('least request with weights compares active requests per unit of weight', () => {
+  const hosts = weighted([4, 1]);
+  hosts[0]!.active = 3; // 0.75 per weight
+  hosts[1]!.active = 1; // 1 per weight
+  const draws = [0.1, 0.9]; // weighted draws: host 0 then host 1
+  let i = 0;
+  const p = new LeastRequestPicker(() => draws[i++ % 2]!);
+  assert.equal(p.pick(hosts), hosts[0]);
+});
