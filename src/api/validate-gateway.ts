@@ -31,13 +31,10 @@ function readServer(f: Field): GatewayServer {
 
 function readPort(f: Field): GatewayServer['port'] {
   f.object(PORT, { required: true });
+  const number = f.get('number').int({ required: true, min: 1, max: 65535 });
   const protocol = readProtocol(f.get('protocol'), { required: true });
-  if (protocol !== 'HTTP' && protocol !== 'HTTP2') {
+  if (['GRPC', 'TCP', 'HTTPS', 'TLS'].includes(protocol)) {
     f.get('protocol').warn(`ignored: ${protocol} gateway servers are not supported yet (only HTTP); this server gets no listener`);
   }
-  return {
-    number: f.get('number').int({ required: true, min: 1, max: 65535 }),
-    protocol,
-    name: f.get('name').string({ required: true }),
-  };
+  return { number, protocol, name: f.get('name').string({ required: true }) };
 }
