@@ -2,23 +2,12 @@
 // small YAML documents inline.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { ConfigError } from './errors.js';
 import { parseYamlText } from './parse.js';
 import type { KindName, Resource } from './types.js';
+import { repoRoot } from '../testing/repo-root.js';
 
-/** The nearest directory above this file that holds package.json. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`package.json not found above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-  return dir;
-}
 
 /** A path under src/api/testdata. */
 export function testdata(...parts: string[]): string {

@@ -7,6 +7,7 @@ import {
   encodePeerMetadata,
 } from './peer-metadata.js';
 import type { PeerMetadata } from '../xds/node-metadata.js';
+import { seededRandom } from '../testing/prng.js';
 
 const shipping: PeerMetadata = {
   workload: 'shipping-v1',
@@ -20,17 +21,6 @@ const shipping: PeerMetadata = {
 
 const b64 = (json: string) => Buffer.from(json, 'utf8').toString('base64url');
 
-/** Deterministic PRNG (mulberry32) so fuzz failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('round trip, deterministic and header-safe', () => {
   const s = encodePeerMetadata(shipping);
@@ -109,7 +99,7 @@ test('encode refuses metadata a peer would reject', () => {
 });
 
 test('fuzz: decode never throws on random input and only accepts well-formed metadata', () => {
-  const rand = rng(0xc0ffee);
+  const rand = seededRandom(0xc0ffee);
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   const valid = encodePeerMetadata(shipping);
   const pick = (n: number) => Math.floor(rand() * n);

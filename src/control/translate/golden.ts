@@ -4,8 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { formatConfigError } from '../../api/errors.js';
 import { parseYamlText } from '../../api/parse.js';
@@ -17,19 +16,10 @@ import type { ProxyModel } from '../model/proxy.js';
 import { buildSnapshot, type Snapshot } from '../model/snapshot.js';
 import type { Json } from './clusters.js';
 import type { ProxyResources } from './index.js';
+import { repoRoot } from '../../testing/repo-root.js';
 
 // ---------------------------------------------------------------- locations
 
-/** The nearest directory above this (compiled) file that holds package.json. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`package.json not found above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-  return dir;
-}
 
 /** src/control/translate/testdata in the source tree (tests run from dist/). */
 export function testdataDir(...parts: string[]): string {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { decodeRouteConfig } from '../config/decode-route.js';
 import type { Route, RouteTable } from '../config/types.js';
 import { pickCluster, rewritePath, routeMatches, selectRoute, selectVirtualHost, type RequestView } from './select.js';
+import { seededRandom } from '../../testing/prng.js';
 
 type J = Record<string, unknown>;
 
@@ -32,17 +33,6 @@ function vhName(t: RouteTable, authority: string, strip = false): string | undef
   return selectVirtualHost(t, authority, strip)?.name;
 }
 
-/** mulberry32: a small seeded PRNG so statistical checks are reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------- virtual hosts
 
@@ -380,7 +370,7 @@ test('pickCluster: three-way boundaries and zero-weight clusters are never picke
 
 test('pickCluster: 80/20 over 100k seeded picks lands within ±1%', () => {
   const r = weighted(['a', 80], ['b', 20]);
-  const rand = seeded(0x5eed);
+  const rand = seededRandom(0x5eed);
   const n = 100_000;
   let a = 0;
   for (let i = 0; i < n; i++) if (pickCluster(r.action, rand()) === 'a') a++;
