@@ -9,6 +9,7 @@ import { loadDirectory } from './load-dir.js';
 import { documentLocator } from './parse.js';
 import type { DestinationRule, Resource, VirtualService } from './types.js';
 import { formatPath, type PathSegment } from './validate-common.js';
+import { readRetryBudgetAnnotations } from './retry-on.js';
 
 /** loadDirectory's errors followed by the cross-resource findings (with lines). */
 export function analyzeDirectory(dir: string): ConfigError[] {
@@ -77,6 +78,7 @@ function analyze(resources: readonly Resource[]): Finding[] {
     if (r.kind !== 'VirtualService') continue;
     const report: Report = (path, severity, message) => out.push({ resource: r, path, severity, message });
     checkGatewayRefs(r, gateways, report);
+    for (const [key, problem] of readRetryBudgetAnnotations(r.metadata.annotations).problems) report(['metadata', 'annotations', key], 'warning', problem);
     r.spec.http.forEach((route, i) => {
       route.route.forEach((rd, j) => {
         const path = ['spec', 'http', i, 'route', j, 'destination'];

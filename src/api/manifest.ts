@@ -12,8 +12,17 @@ export function toManifest(r: Resource): Record<string, unknown> {
     spec = {
       ...r.spec,
       http: (r.spec.http ?? []).map((route) => {
-        const { timeoutMs, ...rest } = route;
-        return timeoutMs === undefined ? rest : { ...rest, timeout: formatDuration(timeoutMs) };
+        const { timeoutMs, retries, ...rest } = route;
+        const out: Record<string, unknown> = timeoutMs === undefined ? rest : { ...rest, timeout: formatDuration(timeoutMs) };
+        if (retries !== undefined) {
+          const { perTryTimeoutMs, retryOn, ...r } = retries;
+          out['retries'] = {
+            ...r,
+            ...(perTryTimeoutMs === undefined ? {} : { perTryTimeout: formatDuration(perTryTimeoutMs) }),
+            ...(retryOn === undefined ? {} : { retryOn: retryOn.join(',') }),
+          };
+        }
+        return out;
       }),
     };
   }

@@ -153,7 +153,7 @@ test('aliases and merge keys work; warnings keep the resource', () => {
     spec:
       host: reviews
       trafficPolicy:
-        connectionPool: {tcp: {maxConnections: 100}}
+        tls: {mode: ISTIO_MUTUAL}
       subsets:
       - name: v1
         labels: &v1 {version: v1}
@@ -163,7 +163,7 @@ test('aliases and merge keys work; warnings keep the resource', () => {
           track: canary
   `);
   const r = parse(text);
-  assert.deepEqual(r.problems, ['warning spec.trafficPolicy.connectionPool: ignored: not supported yet']);
+  assert.deepEqual(r.problems, ['warning spec.trafficPolicy.tls: ignored: not supported yet']);
   const dr = r.resources[0];
   assert.ok(dr?.kind === 'DestinationRule');
   assert.deepEqual(dr.spec.subsets[1]?.labels, { version: 'v1', track: 'canary' });

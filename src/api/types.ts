@@ -122,6 +122,18 @@ export interface HTTPRoute {
   rewrite?: HTTPRewrite;
   /** Duration in milliseconds (parsed from Istio's "1.5s" form). */
   timeoutMs?: number;
+  /** Absent: Istio's default policy (2 attempts). */
+  retries?: HTTPRetry;
+}
+
+/** VirtualService `retries`, as Istio defines it. */
+export interface HTTPRetry {
+  /** Retries after the first try; 0 disables retries. */
+  attempts: number;
+  perTryTimeoutMs?: number;
+  /** `retryOn` split on commas: policy names and plain status codes ("503"). */
+  retryOn?: string[];
+  retryRemoteLocalities?: boolean;
 }
 
 export interface VirtualServiceSpec {
@@ -139,8 +151,47 @@ export interface LoadBalancerSettings {
   simple?: SimpleLB;
 }
 
+export interface TcpKeepalive {
+  probes?: number;
+  timeMs?: number;
+  intervalMs?: number;
+}
+
+export interface ConnectionPoolSettings {
+  tcp?: { maxConnections?: number; connectTimeoutMs?: number; tcpKeepalive?: TcpKeepalive };
+  http?: {
+    http1MaxPendingRequests?: number;
+    http2MaxRequests?: number;
+    maxRequestsPerConnection?: number;
+    maxRetries?: number;
+    idleTimeoutMs?: number;
+  };
+}
+
+export interface OutlierDetection {
+  consecutive5xxErrors?: number;
+  consecutiveGatewayErrors?: number;
+  /** Istio's deprecated spelling: counts gateway errors (502, 503, 504), as Istio translates it. */
+  consecutiveErrors?: number;
+  intervalMs?: number;
+  baseEjectionTimeMs?: number;
+  maxEjectionPercent?: number;
+  minHealthPercent?: number;
+}
+
+export interface PortTrafficPolicy {
+  port: { number: number };
+  loadBalancer?: LoadBalancerSettings;
+  connectionPool?: ConnectionPoolSettings;
+  outlierDetection?: OutlierDetection;
+}
+
 export interface TrafficPolicy {
   loadBalancer?: LoadBalancerSettings;
+  connectionPool?: ConnectionPoolSettings;
+  outlierDetection?: OutlierDetection;
+  /** Per service port; a match replaces the policy's settings whole (no inheritance), as in Istio. */
+  portLevelSettings?: PortTrafficPolicy[];
 }
 
 export interface Subset {

@@ -76,31 +76,118 @@ test('loadBalancer.simple is one of the Istio values; LEAST_CONN reads as LEAST_
   ]);
 });
 
-test('connectionPool, outlierDetection, tls and consistentHash are warned about and ignored', () => {
+test('tls and consistentHash are warned about and ignored', () => {
   const r = parse(withSpec('DestinationRule', `
     host: reviews
     trafficPolicy:
-      connectionPool: {http: {http1MaxPendingRequests: 1}}
-      outlierDetection: {consecutive5xxErrors: 1}
       tls: {mode: ISTIO_MUTUAL}
       loadBalancer:
         consistentHash: {httpHeaderName: x-user}
     subsets:
     - name: v1
       labels: {version: v1}
-      trafficPolicy: {portLevelSettings: []}
+      trafficPolicy: {portLevelSettings: [{port: {number: 80}, tls: {mode: DISABLE}}]}
   `));
   assert.equal(r.resources.length, 1);
   assert.deepEqual(r.problems, [
-    'warning spec.trafficPolicy.connectionPool: ignored: not supported yet',
-    'warning spec.trafficPolicy.outlierDetection: ignored: not supported yet',
     'warning spec.trafficPolicy.tls: ignored: not supported yet',
     'warning spec.trafficPolicy.loadBalancer.consistentHash: ignored: not supported yet',
-    'warning spec.subsets[0].trafficPolicy.portLevelSettings: ignored: not supported yet',
+    'warning spec.subsets[0].trafficPolicy.portLevelSettings[0].tls: ignored: not supported yet',
   ]);
   const dr = r.resources[0];
   assert.ok(dr?.kind === 'DestinationRule');
   assert.deepEqual(dr.spec.trafficPolicy, { loadBalancer: {} });
+});
+
+test('connectionPool and outlierDetection are read with durations in milliseconds', () => {
+  const dr = parseValid('DestinationRule', withSpec('DestinationRule', `
+    host: reviews
+    trafficPolicy:
+      connectionPool:
+        tcp: {maxConnections: 10, connectTimeout: 250ms, tcpKeepalive: {time: 7200s, interval: 75s, probes: 9}}
+        http: {http1MaxPendingRequests: 1, http2MaxRequests: 100, maxRequestsPerConnection: 5, maxRetries: 3, idleTimeout: 1m}
+      outlierDetection:
+        consecutive5xxErrors: 3
+        consecutiveGatewayErrors: 2
+        interval: 1s
+        baseEjectionTime: 30s
+        maxEjectionPercent: 50
+        minHealthPercent: 0
+  `));
+  assert.deepEqual(dr.spec.trafficPolicy, {
+    connectionPool: {
+      tcp: { maxConnections: 10, connectTimeoutMs: 250, tcpKeepalive: { timeMs: 7_200_000, intervalMs: 75_000, probes: 9 } },
+      http: { http1MaxPendingRequests: 1, http2MaxRequests: 100, maxRequestsPerConnection: 5, maxRetries: 3, idleTimeoutMs: 60_000 },
+    },
+    outlierDetection: {
+      consecutive5xxErrors: 3,
+      consecutiveGatewayErrors: 2,
+      intervalMs: 1000,
+      baseEjectionTimeMs: 30_000,
+      maxEjectionPercent: 50,
+      minHealthPercent: 0,
+    },
+  });
+});
+
+test('consecutiveErrors (the older spelling) is accepted with a warning naming what it counts', () => {
+  const r = parse(withSpec('DestinationRule', 'host: r\ntrafficPolicy: {outlierDetection: {consecutiveErrors: 7}}'));
+  assert.deepEqual(r.problems, [
+    'warning spec.trafficPolicy.outlierDetection.consecutiveErrors: deprecated in Istio: counts gateway errors (502, 503, 504) only; use consecutiveGatewayErrors or consecutive5xxErrors',
+  ]);
+  const dr = r.resources[0];
+  assert.ok(dr?.kind === 'DestinationRule');
+  assert.deepEqual(dr.spec.trafficPolicy, { outlierDetection: { consecutiveErrors: 7 } });
+});
+
+test('portLevelSettings: per port number, unique, with the same policies', () => {
+  const dr = parseValid('DestinationRule', withSpec('DestinationRule', `
+    host: r
+    trafficPolicy:
+      portLevelSettings:
+      - port: {number: 80}
+        loadBalancer: {simple: RANDOM}
+        connectionPool: {tcp: {maxConnections: 3}}
+        outlierDetection: {consecutiveGatewayErrors: 2}
+  `));
+  assert.deepEqual(dr.spec.trafficPolicy, {
+    portLevelSettings: [
+      { port: { number: 80 }, loadBalancer: { simple: 'RANDOM' }, connectionPool: { tcp: { maxConnections: 3 } }, outlierDetection: { consecutiveGatewayErrors: 2 } },
+    ],
+  });
+  const problems = rejected('DestinationRule', `
+    host: r
+    trafficPolicy:
+      portLevelSettings:
+      - port: {number: 80}
+      - port: {number: 80}
+      - port: {number: 0}
+      - connectionPool: {}
+  `);
+  assertProblem(problems, 'spec.trafficPolicy.portLevelSettings[1].port.number: duplicate port 80 (also at spec.trafficPolicy.portLevelSettings[0].port.number)');
+  assertProblem(problems, 'spec.trafficPolicy.portLevelSettings[2].port.number: expected');
+  assertProblem(problems, 'spec.trafficPolicy.portLevelSettings[3].port: required');
+});
+
+test('bad connectionPool and outlierDetection values name their field paths', () => {
+  const problems = rejected('DestinationRule', `
+    host: r
+    trafficPolicy:
+      connectionPool:
+        tcp: {maxConnections: -1, connectTimeout: 0s}
+        http: {http1MaxPendingRequests: "10", idelTimeout: 1s}
+    subsets:
+    - name: v1
+      labels: {version: v1}
+      trafficPolicy:
+        outlierDetection: {maxEjectionPercent: 101, interval: soon}
+  `);
+  assertProblem(problems, 'spec.trafficPolicy.connectionPool.tcp.maxConnections: expected');
+  assertProblem(problems, 'spec.trafficPolicy.connectionPool.tcp.connectTimeout: expected a duration of at least 1ms');
+  assertProblem(problems, 'spec.trafficPolicy.connectionPool.http.http1MaxPendingRequests: expected', '(remove the quotes)');
+  assertProblem(problems, 'spec.trafficPolicy.connectionPool.http.idelTimeout: unknown field', 'did you mean "idleTimeout"');
+  assertProblem(problems, 'spec.subsets[0].trafficPolicy.outlierDetection.maxEjectionPercent: expected');
+  assertProblem(problems, 'spec.subsets[0].trafficPolicy.outlierDetection.interval: expected a duration');
 });
 
 test('typos are errors with suggestions', () => {

@@ -1,18 +1,20 @@
 // DestinationRule spec: subsets and the simple load balancer.
 
 import { dnsLabel, exportTarget, hostPattern } from './names.js';
-import type { DestinationRuleSpec, SimpleLB, Subset, TrafficPolicy } from './types.js';
+import type { DestinationRuleSpec, LoadBalancerSettings, PortTrafficPolicy, SimpleLB, Subset, TrafficPolicy } from './types.js';
+import { readConnectionPool, readOutlierDetection } from './validate-traffic-policy.js';
 import { checkUnique, compact, readLabels, type Field, type FieldSet } from './validate-common.js';
 
 const SPEC: FieldSet = { supported: ['host', 'trafficPolicy', 'subsets', 'exportTo'], notYet: ['workloadSelector'] };
 const TRAFFIC_POLICY: FieldSet = {
-  supported: ['loadBalancer'],
-  notYet: ['connectionPool', 'outlierDetection', 'tls', 'portLevelSettings', 'tunnel', 'proxyProtocol', 'retryBudget'],
+  supported: ['loadBalancer', 'connectionPool', 'outlierDetection', 'portLevelSettings'],
+  notYet: ['tls', 'tunnel', 'proxyProtocol', 'retryBudget'],
 };
 const LOAD_BALANCER: FieldSet = {
   supported: ['simple'],
   notYet: ['consistentHash', 'localityLbSetting', 'warmupDurationSecs', 'warmup'],
 };
+const PORT_TRAFFIC_POLICY: FieldSet = { supported: ['port', 'loadBalancer', 'connectionPool', 'outlierDetection'], notYet: ['tls'] };
 const SUBSET: FieldSet = { supported: ['name', 'labels', 'trafficPolicy'] };
 
 const SIMPLE_LB: readonly SimpleLB[] = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'PASSTHROUGH', 'UNSPECIFIED'];
@@ -43,10 +45,29 @@ function readSubset(f: Field): Subset {
 
 function readTrafficPolicy(f: Field): TrafficPolicy {
   f.object(TRAFFIC_POLICY);
+  const portLevelSettings = f.get('portLevelSettings').ifPresent((l) => l.list(readPortTrafficPolicy));
+  if (portLevelSettings) checkUnique(f.get('portLevelSettings'), portLevelSettings, 'port.number', (p) => p.port.number, 'port');
   return compact({
-    loadBalancer: f.get('loadBalancer').ifPresent((lb) => {
-      lb.object(LOAD_BALANCER);
-      return compact({ simple: lb.get('simple').oneOf(SIMPLE_LB, { aliases: LB_ALIASES }) });
-    }),
+    loadBalancer: f.get('loadBalancer').ifPresent(readLoadBalancer),
+    connectionPool: f.get('connectionPool').ifPresent(readConnectionPool),
+    outlierDetection: f.get('outlierDetection').ifPresent(readOutlierDetection),
+    portLevelSettings,
+  });
+}
+
+function readLoadBalancer(lb: Field): LoadBalancerSettings {
+  lb.object(LOAD_BALANCER);
+  return compact({ simple: lb.get('simple').oneOf(SIMPLE_LB, { aliases: LB_ALIASES }) });
+}
+
+function readPortTrafficPolicy(f: Field): PortTrafficPolicy {
+  f.object(PORT_TRAFFIC_POLICY, { required: true });
+  const port = f.get('port');
+  port.object({ supported: ['number'] }, { required: true });
+  return compact({
+    port: { number: port.get('number').int({ required: true, min: 1, max: 65535 }) },
+    loadBalancer: f.get('loadBalancer').ifPresent(readLoadBalancer),
+    connectionPool: f.get('connectionPool').ifPresent(readConnectionPool),
+    outlierDetection: f.get('outlierDetection').ifPresent(readOutlierDetection),
   });
 }

@@ -184,7 +184,6 @@ test('Istio fields Weft does not support yet are warnings; the resource still lo
     tcp: [{route: [{destination: {host: reviews}}]}]
     http:
     - match: [{uri: {prefix: /}, scheme: {exact: https}}]
-      retries: {attempts: 3, perTryTimeout: 2s}
       fault: {delay: {fixedDelay: 5s, percentage: {value: 10}}}
       mirror: {host: reviews-shadow}
       corsPolicy: {allowOrigins: [{exact: "*"}]}
@@ -197,7 +196,6 @@ test('Istio fields Weft does not support yet are warnings; the resource still lo
   assert.deepEqual(r.problems, [
     'warning spec.tcp: ignored: not supported yet',
     'warning spec.http[0].match[0].scheme: ignored: not supported yet',
-    'warning spec.http[0].retries: ignored: not supported yet',
     'warning spec.http[0].fault: ignored: not supported yet',
     'warning spec.http[0].mirror: ignored: not supported yet',
     'warning spec.http[0].corsPolicy: ignored: not supported yet',

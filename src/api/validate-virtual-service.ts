@@ -2,10 +2,12 @@
 
 import { exportTarget, gatewayRef, hostname, hostPattern } from './names.js';
 import { re2Regex } from './re2.js';
+import { RETRY_ON_POLICIES } from './retry-on.js';
 import type {
   Destination,
   HTTPMatchRequest,
   HTTPRewrite,
+  HTTPRetry,
   HTTPRoute,
   HTTPRouteDestination,
   StringMatch,
@@ -15,12 +17,11 @@ import { compact, isPlainMap, readLabels, setOwn, type Field, type FieldSet } fr
 
 const SPEC: FieldSet = { supported: ['hosts', 'gateways', 'http', 'exportTo'], notYet: ['tls', 'tcp'] };
 const HTTP_ROUTE: FieldSet = {
-  supported: ['name', 'match', 'route', 'rewrite', 'timeout'],
+  supported: ['name', 'match', 'route', 'rewrite', 'timeout', 'retries'],
   notYet: [
     'redirect',
     'directResponse',
     'delegate',
-    'retries',
     'fault',
     'mirror',
     'mirrors',
@@ -92,6 +93,37 @@ function readHttpRoute(f: Field): HTTPRoute {
     route,
     rewrite: f.get('rewrite').ifPresent(readRewrite),
     timeoutMs: f.get('timeout').duration(),
+    retries: f.get('retries').ifPresent(readRetries),
+  });
+}
+
+const RETRIES: FieldSet = { supported: ['attempts', 'perTryTimeout', 'retryOn', 'retryRemoteLocalities'] };
+
+/** `retries`: attempts (0 disables), perTryTimeout (>= 1ms), retryOn as Istio's comma list. */
+function readRetries(f: Field): HTTPRetry {
+  f.object(RETRIES, { required: true });
+  const perTry = f.get('perTryTimeout');
+  const perTryTimeoutMs = perTry.duration();
+  if (perTryTimeoutMs !== undefined && perTryTimeoutMs < 1) perTry.error('expected a duration of at least 1ms');
+  const on = f.get('retryOn');
+  let retryOn: string[] | undefined;
+  const raw = on.string({ what: 'a comma-separated list of retry conditions, like "5xx,reset,503"' });
+  if (raw !== undefined) {
+    retryOn = raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    for (const item of retryOn) {
+      if (/^\d+$/.test(item)) {
+        const code = Number(item);
+        if (code < 100 || code > 599) on.error(`expected an HTTP status code between 100 and 599, got "${item}"`);
+      } else if (!RETRY_ON_POLICIES.includes(item)) {
+        on.error(`unknown retry condition "${item}" (expected status codes or: ${RETRY_ON_POLICIES.join(', ')})`);
+      }
+    }
+  }
+  return compact({
+    attempts: f.get('attempts').int({ min: 0, max: 1000 }) ?? 0,
+    perTryTimeoutMs,
+    retryOn,
+    retryRemoteLocalities: f.get('retryRemoteLocalities').bool(),
   });
 }
 

@@ -8,6 +8,8 @@ export type ResponseFlag =
   | 'UF' // upstream connection failure
   | 'UC' // upstream connection terminated
   | 'UT' // upstream request timeout
+  | 'UO' // upstream overflow (circuit breaker)
+  | 'URX' // retry limit or retry budget reached (added to the last attempt's flag)
   | 'UPE' // upstream protocol error
   | 'DPE' // downstream protocol error
   | 'DC'; // downstream connection terminated
@@ -42,6 +44,10 @@ export function localReply(err: ProxyError): LocalReply {
       return { status: 503, body: 'upstream connect error or disconnect/reset before headers. reset reason: connection termination' };
     case 'UT':
       return { status: 504, body: 'upstream request timeout' };
+    case 'UO':
+      return { status: 503, body: 'upstream connect error or disconnect/reset before headers. reset reason: overflow' };
+    case 'URX':
+      return { status: 503, body: 'upstream retry limit exceeded' };
     case 'UPE':
       return { status: 502, body: 'upstream protocol error' };
     case 'DPE':

@@ -7,6 +7,7 @@ import { ConfigManager } from './config/config-manager.js';
 import type { ClusterConfig, EndpointConfig, ListenerConfig, RouteTable } from './config/types.js';
 import { ListenerManager } from './listener/listener-manager.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
+import { clusterMetricsHooks } from './upstream/cluster-metrics.js';
 import { DownstreamConnection } from './http/downstream.js';
 import type { HcmContext, ProxyStats } from './http/context.js';
 import { startAdminServer } from './admin/admin-server.js';
@@ -15,6 +16,7 @@ import { IstioMetrics } from './telemetry/istio-metrics.js';
 import { encodePeerMetadata } from '../telemetry/peer-metadata.js';
 import { nodeId, type PeerMetadata, type ProxyMetadata } from '../xds/node-metadata.js';
 import type { XdsType } from '../xds/protos.js';
+import { registerRetryMetrics } from './http/retry/controller.js';
 
 export interface ProxyOptions {
   xdsAddress: string;
@@ -27,7 +29,7 @@ export interface ProxyOptions {
 export class Proxy {
   readonly registry = new Registry();
   readonly metrics = new IstioMetrics(this.registry);
-  readonly clusters = new ClusterManager();
+  readonly clusters: ClusterManager = new ClusterManager(clusterMetricsHooks(this.registry, () => this.clusters));
   private routes: ReadonlyMap<string, RouteTable> = new Map();
   private readonly contexts = new Map<string, HcmContext>();
   readonly listeners: ListenerManager;
@@ -68,6 +70,7 @@ export class Proxy {
       handler: this.config,
       log: opts.log,
     });
+    registerRetryMetrics(this.registry);
     this.registry.gauge({
       name: 'envoy_server_uptime',
       help: 'Seconds since the proxy started.',

@@ -3,9 +3,11 @@ import type { Snapshot } from '../model/snapshot.js';
 import { isHttpProtocol, type ServiceModel } from '../model/services.js';
 import type { ProxyModel } from '../model/proxy.js';
 import { inboundClusterName, outboundClusterName } from './names.js';
-import { destinationRuleFor, lbPolicyFor } from './policy.js';
+import { destinationRuleFor, lbPolicyOf } from './policy.js';
 import { lbEndpointsFor, subsetVariants } from './endpoints.js';
 import { localWorkloadOf } from './workload.js';
+import { applyTrafficPolicy, trafficPolicyFor } from './traffic-policy.js';
+import type { Subset } from '../../api/types.js';
 
 export type Json = Record<string, unknown>;
 
@@ -26,8 +28,8 @@ export function outboundClusters(snapshot: Snapshot): Json[] {
   for (const svc of snapshot.services.values()) {
     const dr = destinationRuleFor(snapshot, svc.host);
     for (const port of svc.ports) {
-      const variants: { subset: string; lb: string }[] = [{ subset: '', lb: lbPolicyFor(dr, undefined) }];
-      for (const s of dr?.spec.subsets ?? []) variants.push({ subset: s.name, lb: lbPolicyFor(dr, s) });
+      const variants: { subset: string; def: Subset | undefined }[] = [{ subset: '', def: undefined }];
+      for (const s of dr?.spec.subsets ?? []) variants.push({ subset: s.name, def: s });
       const labelsBySubset = new Map(subsetVariants(snapshot, svc.host).map((s) => [s.name, s.labels]));
       for (const v of variants) {
         const name = outboundClusterName(port.number, v.subset, svc.host);
@@ -42,7 +44,9 @@ export function outboundClusters(snapshot: Snapshot): Json[] {
           cluster.eds_cluster_config = { eds_config: { ads: {}, resource_api_version: 'V3' }, service_name: name };
         }
         cluster.connect_timeout = CONNECT_TIMEOUT;
-        cluster.lb_policy = v.lb;
+        const policy = trafficPolicyFor(dr, v.def, port.number);
+        cluster.lb_policy = lbPolicyOf(policy);
+        applyTrafficPolicy(cluster, policy);
         cluster.metadata = serviceMetadata(svc, v.subset || undefined);
         out.push(cluster);
       }

@@ -16,6 +16,8 @@ const REQUIRED_CASES = [
   'service-entries',
   'destination-rule-lb',
   'cross-namespace',
+  'destination-rule-resilience',
+  'vs-retries-timeout',
 ];
 
 test('golden-case-directories-are-all-present', () => {

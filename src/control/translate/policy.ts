@@ -1,5 +1,5 @@
 // DestinationRule lookups shared by cluster and endpoint translation.
-import type { DestinationRule, SimpleLB, Subset } from '../../api/types.js';
+import type { DestinationRule, SimpleLB, Subset, TrafficPolicy } from '../../api/types.js';
 import type { Snapshot } from '../model/snapshot.js';
 
 export type EnvoyLbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
@@ -25,7 +25,7 @@ function mapLb(simple: SimpleLB | undefined): EnvoyLbPolicy | undefined {
   }
 }
 
-/** Istio's default is LEAST_REQUEST; a subset's policy overrides the rule's top-level one. */
-export function lbPolicyFor(dr: DestinationRule | undefined, subset: Subset | undefined): EnvoyLbPolicy {
-  return mapLb(subset?.trafficPolicy?.loadBalancer?.simple) ?? mapLb(dr?.spec.trafficPolicy?.loadBalancer?.simple) ?? 'LEAST_REQUEST';
+/** The Envoy lb_policy of an effective (merged) traffic policy; Istio's default is LEAST_REQUEST. */
+export function lbPolicyOf(policy: TrafficPolicy | undefined): EnvoyLbPolicy {
+  return mapLb(policy?.loadBalancer?.simple) ?? 'LEAST_REQUEST';
 }

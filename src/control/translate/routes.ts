@@ -6,6 +6,7 @@ import { isHttpProtocol, type ServiceModel } from '../model/services.js';
 import type { ProxyModel } from '../model/proxy.js';
 import type { Json } from './clusters.js';
 import { outboundClusterName, OUTBOUND_ROUTE } from './names.js';
+import { retryBudgetMetadata, retryPolicyJson } from './retry.js';
 
 /** Where routes are being built: the sidecar's mesh context or one gateway. */
 export interface RouteContext {
@@ -94,6 +95,8 @@ function routeAction(snapshot: Snapshot, vs: VirtualService, r: HTTPRoute, ctx: 
   if (r.rewrite?.uri !== undefined) action.prefix_rewrite = r.rewrite.uri;
   if (r.rewrite?.authority !== undefined) action.host_rewrite_literal = r.rewrite.authority;
   action.timeout = r.timeoutMs !== undefined ? durationJson(r.timeoutMs) : '0s';
+  const retry = retryPolicyJson(r.retries);
+  if (retry) action.retry_policy = retry;
   return action;
 }
 
@@ -106,15 +109,18 @@ export function durationJson(ms: number): string {
 /** Envoy routes for one VirtualService in one context; empty if nothing applies. */
 export function virtualServiceRoutes(snapshot: Snapshot, vs: VirtualService, ctx: RouteContext): Json[] {
   const routes: Json[] = [];
+  const budget = retryBudgetMetadata(vs);
   vs.spec.http.forEach((r, i) => {
     const matches = r.match.length ? r.match : [undefined];
     for (const m of matches) {
       if (m && !matchApplies(m, vs, ctx)) continue;
-      routes.push({
+      const route: Json = {
         name: `${vs.metadata.namespace}/${vs.metadata.name}/http[${i}]${r.name ? `/${r.name}` : ''}`,
         match: routeMatch(m),
         route: routeAction(snapshot, vs, r, ctx),
-      });
+      };
+      if (budget) route.metadata = budget;
+      routes.push(route);
     }
   });
   return routes;
@@ -127,7 +133,7 @@ export function hostCovers(vsHost: string, host: string): boolean {
 }
 
 function defaultRoute(svc: ServiceModel, port: number): Json {
-  return { name: 'default', match: { prefix: '/' }, route: { cluster: outboundClusterName(port, '', svc.host), timeout: '0s' } };
+  return { name: 'default', match: { prefix: '/' }, route: { cluster: outboundClusterName(port, '', svc.host), timeout: '0s', retry_policy: retryPolicyJson(undefined) } };
 }
 
 function meshVirtualServices(snapshot: Snapshot): VirtualService[] {

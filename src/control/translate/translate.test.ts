@@ -24,6 +24,7 @@ import {
   type GoldenOutput,
 } from './golden.js';
 import { translate, type ProxyResources } from './index.js';
+import { retryPolicyJson } from './retry.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -101,7 +102,7 @@ test('default-route-without-virtual-service-goes-to-the-service-port-cluster', (
   const res = translateCase('sidecar-local-workload');
   const vh = vhost(res, 'outbound_http', `${ORDER}:80`);
   assert.deepEqual(vh.routes, [
-    { name: 'default', match: { prefix: '/' }, route: { cluster: `outbound|80||${ORDER}`, timeout: '0s' } },
+    { name: 'default', match: { prefix: '/' }, route: { cluster: `outbound|80||${ORDER}`, timeout: '0s', retry_policy: retryPolicyJson(undefined) } },
   ]);
 });
 
@@ -241,9 +242,9 @@ test('gateway-routes-come-from-bound-virtual-services-only', () => {
     {
       name: 'default/shop/http[0]/order',
       match: { prefix: '/order/' },
-      route: { cluster: `outbound|80||${ORDER}`, prefix_rewrite: '/', timeout: '0s' },
+      route: { cluster: `outbound|80||${ORDER}`, prefix_rewrite: '/', timeout: '0s', retry_policy: retryPolicyJson(undefined) },
     },
-    { name: 'default/shop/http[1]/home', match: { prefix: '/' }, route: { cluster: 'outbound|80||home.default.svc.cluster.local', timeout: '0s' } },
+    { name: 'default/shop/http[1]/home', match: { prefix: '/' }, route: { cluster: 'outbound|80||home.default.svc.cluster.local', timeout: '0s', retry_policy: retryPolicyJson(undefined) } },
   ]);
   const all = JSON.stringify(toGolden(res));
   assert.ok(!all.includes('order-retries'), 'the mesh-only VirtualService must not reach the gateway');

@@ -1,6 +1,7 @@
 // CDS: Cluster → ClusterConfig; ClusterLoadAssignment → endpoints.
 import { arr, ConfigRejection, durationMs, num, obj, only, str, type J } from './check.js';
 import type { ClusterConfig, EndpointConfig, ServiceRef } from './types.js';
+import { decodeOutlierDetection, decodePanicThreshold, decodePool, POLICY_FIELDS } from './decode-cluster-policy.js';
 
 const LB = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM'] as const;
 /** DNS types carry host names in load_assignment; they are resolved when connecting. */
@@ -55,7 +56,7 @@ export function decodeEndpoints(cla: J, path: string): EndpointConfig[] {
 export function decodeCluster(c: J): ClusterConfig {
   const name = str(c.name, 'name');
   const p = `cluster ${name}`;
-  only(c, p, ['name', 'type', 'eds_cluster_config', 'connect_timeout', 'lb_policy', 'metadata', 'load_assignment']);
+  only(c, p, ['name', 'type', 'eds_cluster_config', 'connect_timeout', 'lb_policy', 'metadata', 'load_assignment', ...POLICY_FIELDS]);
   const type = c.type ?? 'STATIC';
   if (!TYPES.includes(type as ClusterConfig['type'])) throw new ConfigRejection(`${p}.type`, `cluster type ${String(type)} is not supported (${TYPES.join(', ')})`);
   const lb = c.lb_policy ?? 'ROUND_ROBIN';
@@ -80,5 +81,8 @@ export function decodeCluster(c: J): ClusterConfig {
     edsServiceName,
     service: serviceRef(c.metadata, `${p}.metadata`),
     staticEndpoints,
+    pool: decodePool(c, p),
+    outlierDetection: decodeOutlierDetection(c.outlier_detection, `${p}.outlier_detection`),
+    healthyPanicThreshold: decodePanicThreshold(c.common_lb_config, `${p}.common_lb_config`),
   };
 }

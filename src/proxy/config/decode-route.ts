@@ -1,6 +1,7 @@
 // RDS: RouteConfiguration → RouteTable with every matcher compiled once, here, not per request.
 import { arr, bool, compileRegex, ConfigRejection, durationMs, num, obj, only, optStr, str, type J } from './check.js';
 import type { HeaderMatcher, Route, RouteTable, StringMatcher, VirtualHost, WeightedCluster } from './types.js';
+import { decodeRetryBudget, decodeRetryPolicy } from './decode-retry.js';
 
 function stringMatcher(m: J, path: string): StringMatcher {
   only(m, path, ['exact', 'prefix', 'suffix', 'contains', 'safe_regex', 'ignore_case']);
@@ -52,7 +53,7 @@ function decodeRoute(r: J, path: string): Route {
 
   const a = obj(r.route, `${path}.route`);
   const ap = `${path}.route`;
-  only(a, ap, ['cluster', 'weighted_clusters', 'prefix_rewrite', 'host_rewrite_literal', 'timeout']);
+  only(a, ap, ['cluster', 'weighted_clusters', 'prefix_rewrite', 'host_rewrite_literal', 'timeout', 'retry_policy']);
   let clusters: WeightedCluster[];
   if (a.cluster !== undefined) clusters = [{ name: str(a.cluster, `${ap}.cluster`), weight: 1 }];
   else if (a.weighted_clusters !== undefined) {
@@ -83,6 +84,8 @@ function decodeRoute(r: J, path: string): Route {
       prefixRewrite: optStr(a.prefix_rewrite, `${ap}.prefix_rewrite`),
       hostRewrite: optStr(a.host_rewrite_literal, `${ap}.host_rewrite_literal`),
       timeoutMs: durationMs(a.timeout, `${ap}.timeout`, 15000),
+      retry: a.retry_policy === undefined ? undefined : decodeRetryPolicy(a.retry_policy, `${ap}.retry_policy`),
+      retryBudget: decodeRetryBudget(r.metadata, `${path}.metadata`),
     },
   };
 }

@@ -8,6 +8,7 @@ import { decodeListener } from './decode-listener.js';
 import { decodeRouteConfig } from './decode-route.js';
 import type { ClusterConfig, EndpointConfig } from './types.js';
 import { ADS, ROUTER, cla, edsCluster, lbEndpoint, listener, rejects, routeConfig, type J } from './decode-fixtures.js';
+import { NO_LIMITS } from './cluster-policy.js';
 
 // ---------------------------------------------------------------- LDS
 
@@ -134,8 +135,10 @@ test('route config: decodes virtual hosts, matchers and actions', () => {
     prefixRewrite: '/',
     hostRewrite: 'order.internal',
     timeoutMs: 2500,
+    retry: undefined,
+    retryBudget: undefined,
   });
-  assert.deepEqual(home.action, { clusters: [{ name: 'home', weight: 1 }], totalWeight: 1, prefixRewrite: undefined, hostRewrite: undefined, timeoutMs: 15000 });
+  assert.deepEqual(home.action, { clusters: [{ name: 'home', weight: 1 }], totalWeight: 1, prefixRewrite: undefined, hostRewrite: undefined, timeoutMs: 15000, retry: undefined, retryBudget: undefined });
 });
 
 test('route config: regexes are compiled once, anchored', () => {
@@ -206,7 +209,8 @@ test('route config: unknown fields are refused at every level', () => {
   rejects(() => decodeRouteConfig(routeConfig({ virtual_hosts: [{ name: 'v', domains: ['*'], routes: [], retry_policy: {} }] })), `${rp}.virtual_hosts[0].retry_policy`);
   rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: { cluster: 'c' }, typed_per_filter_config: {} })), `${r0}.typed_per_filter_config`);
   rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/', grpc: {} }, route: { cluster: 'c' } })), `${r0}.match.grpc`);
-  rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: { cluster: 'c', retry_policy: { num_retries: 3 } } })), `${r0}.route.retry_policy`);
+  rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: { cluster: 'c', hash_policy: [] } })), `${r0}.route.hash_policy`);
+  rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: { cluster: 'c', retry_policy: { num_retries: 3, retry_back_off: {} } } })), `${r0}.route.retry_policy.retry_back_off`);
   rejects(
     () => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: { weighted_clusters: { clusters: [{ name: 'a', weight: 1, request_headers_to_add: [] }] } } })),
     `${r0}.route.weighted_clusters.clusters[0].request_headers_to_add`,
@@ -240,6 +244,9 @@ test('cluster: an EDS cluster decodes with its service and policies', () => {
     edsServiceName: 'outbound|80||order.default.svc.cluster.local',
     service: { host: 'order.default.svc.cluster.local', name: 'order', namespace: 'default' },
     staticEndpoints: [],
+    pool: { limits: NO_LIMITS, maxRequestsPerConnection: 0, idleTimeoutMs: 3_600_000, tcpKeepalive: null },
+    outlierDetection: null,
+    healthyPanicThreshold: 50,
   } satisfies ClusterConfig);
 });
 
@@ -282,7 +289,7 @@ test('cluster: an EDS config source other than ADS is refused', () => {
 });
 
 test('cluster: unknown fields and bad durations are refused', () => {
-  rejects(() => decodeCluster(edsCluster('c', { circuit_breakers: {} })), 'cluster c.circuit_breakers', /not supported/);
+  rejects(() => decodeCluster(edsCluster('c', { health_checks: [] })), 'cluster c.health_checks', /not supported/);
   rejects(() => decodeCluster(edsCluster('c', { eds_cluster_config: { eds_config: ADS(), extra: 1 } })), 'cluster c.eds_cluster_config.extra');
   rejects(() => decodeCluster(edsCluster('c', { connect_timeout: '1m' })), 'cluster c.connect_timeout');
   rejects(() => decodeCluster({ name: 's', load_assignment: { cluster_name: 's', named_endpoints: {} } }), 'cluster s.load_assignment.named_endpoints');

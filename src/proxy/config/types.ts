@@ -1,5 +1,7 @@
 // The proxy's runtime config: what xDS resources become once validated. Built when config
 // arrives (never per request) and immutable afterwards; a new config replaces the old whole.
+import type { RetryBudgetConfig, RetryPolicyConfig } from '../http/retry/policy.js';
+import type { OutlierConfig, PoolConfig } from './cluster-policy.js';
 
 export interface StringMatcher {
   kind: 'exact' | 'prefix' | 'regex';
@@ -33,6 +35,10 @@ export interface RouteAction {
   prefixRewrite: string | undefined;
   hostRewrite: string | undefined;
   timeoutMs: number;
+  /** From retry_policy; undefined: no retries. */
+  retry: RetryPolicyConfig | undefined;
+  /** From route metadata weft.retry_budget; undefined: the default budget. */
+  retryBudget: RetryBudgetConfig | undefined;
 }
 
 export interface Route {
@@ -88,6 +94,12 @@ export interface ClusterConfig {
   service: ServiceRef | null;
   /** For STATIC and DNS clusters: the inline endpoints. */
   staticEndpoints: EndpointConfig[];
+  /** Circuit breakers and pool behaviour (DestinationRule connectionPool). */
+  pool: PoolConfig;
+  /** null when the cluster has no outlier_detection. */
+  outlierDetection: OutlierConfig | null;
+  /** common_lb_config.healthy_panic_threshold (percent); Envoy's default is 50. */
+  healthyPanicThreshold: number;
 }
 
 export interface EndpointConfig {

@@ -16,6 +16,9 @@ import type { HcmContext } from './context.js';
 import type { DownstreamConnection } from './downstream.js';
 import { PEER_METADATA_HEADER, type PeerMetadata } from '../../xds/node-metadata.js';
 import { PeerMetadataCache } from '../../telemetry/peer-metadata.js';
+import { RetryController, RETRY_BUFFER_LIMIT } from './retry/controller.js';
+import { grpcStatusOf } from './retry/outcome.js';
+import type { AttemptOutcome } from './retry/policy.js';
 
 const peerCache = new PeerMetadataCache();
 
@@ -73,6 +76,15 @@ export class Exchange {
   private retriedStale = false;
   private keepAlive: boolean;
   private headBuffer = '';
+  /** Gives up this request's place in the cluster's pending queue (circuit breaking). */
+  private cancelAcquire: (() => void) | null = null;
+  /** Retry state when the route retries; see ./retry/. */
+  private retry: RetryController | null = null;
+  private attempt = 0;
+  private tryTimer: NodeJS.Timeout | null = null;
+  private backoffTimer: NodeJS.Timeout | null = null;
+  /** A retriable failure went to the client because the retry limit or budget said no. */
+  private urx = false;
 
   constructor(
     private readonly down: DownstreamConnection,
@@ -134,6 +146,11 @@ export class Exchange {
     if (!host) throw new ProxyError('UH', clusterName);
     this.host = host;
     host.active++;
+    this.retry = RetryController.forRoute(route.action, clusterName);
+    if (this.retry) {
+      this.retry.noteHost(host);
+      if (req.contentLength > RETRY_BUFFER_LIMIT) this.retry.disableReplay();
+    }
 
     const newPath = rewritePath(route, path);
     const finalTarget = q >= 0 ? `${newPath}?${query}` : newPath;
@@ -191,13 +208,21 @@ export class Exchange {
     const host = this.host!;
     const cluster = this.cluster!;
     if (forceNew) host.closeIdle();
-    this.ctx.clusters.acquire(host, cluster.config.connectTimeoutMs, (err, conn, reused) => {
-      if (this.finished) {
+    const attempt = ++this.attempt;
+    const perTry = this.retry?.perTryTimeoutMs ?? 0;
+    if (perTry > 0) {
+      if (this.tryTimer) clearTimeout(this.tryTimer);
+      this.tryTimer = setTimeout(() => this.onTryTimeout(), perTry);
+    }
+    this.cancelAcquire?.();
+    this.cancelAcquire = this.ctx.clusters.acquire(host, cluster.config.connectTimeoutMs, (err, conn, reused) => {
+      if (this.finished || attempt !== this.attempt) {
         if (conn) conn.onRelease?.(conn, true);
         return;
       }
       if (err || !conn) {
-        this.failBeforeResponse(err ?? new ProxyError('UF', 'no connection'));
+        const e = err ?? new ProxyError('UF', 'no connection');
+        if (!this.tryRetry({ kind: 'reset', flag: e.flag })) this.failBeforeResponse(e);
         return;
       }
       this.attachUpstream(conn, reused);
@@ -239,6 +264,7 @@ export class Exchange {
   onRequestBody(data: Buffer): void {
     if (this.finished) return;
     this.requestBytes += data.length;
+    this.retry?.bufferBody(data);
     const up = this.upstream;
     if (!up) {
       this.queued?.push(data);
@@ -268,6 +294,7 @@ export class Exchange {
   }
 
   onHead(head: ResponseHead): void {
+    if (this.retry && this.tryRetry({ kind: 'response', status: head.status, grpcStatus: grpcStatusOf(head) })) return;
     this.responseStarted = true;
     this.responseStatus = head.status;
     const h = head.headers;
@@ -374,12 +401,65 @@ export class Exchange {
       this.connect(true);
       return;
     }
+    if (beforeHead && this.tryRetry({ kind: 'reset', flag: err.flag })) return;
     if (beforeHead) this.failBeforeResponse(err);
     else {
       this.flags = err.flag;
       this.down.destroy();
       this.complete();
     }
+  }
+
+  // ---- retries (decisions in ./retry/controller.ts) ----------------------------------------------
+
+  /**
+   * After a failed attempt with nothing sent downstream yet: abandons the attempt and schedules the
+   * next one if the retry policy, limit, budget and replay buffer allow. True when retrying.
+   */
+  private tryRetry(outcome: AttemptOutcome): boolean {
+    const rc = this.retry;
+    if (!rc || this.finished || this.responseStarted) return false;
+    const d = rc.decide(outcome);
+    if (!d.retry) {
+      if (d.urx) this.urx = true;
+      return false;
+    }
+    // An abandoned attempt never reaches complete(): outlier detection hears of it here.
+    if (this.host) this.cluster?.recordAttempt(this.host, outcome);
+    if (this.tryTimer) clearTimeout(this.tryTimer);
+    this.tryTimer = null;
+    this.attempt++;
+    const up = this.upstream;
+    this.upstream = null;
+    up?.abandon();
+    // Body chunks arriving during the back-off queue behind the replayed ones.
+    this.queued = rc.replayBody();
+    this.backoffTimer = setTimeout(() => this.startRetry(), d.delayMs);
+    return true;
+  }
+
+  private startRetry(): void {
+    this.backoffTimer = null;
+    if (this.finished) return;
+    const cluster = this.cluster!;
+    const host = this.retry!.pickHost(cluster);
+    if (!host) {
+      this.failBeforeResponse(new ProxyError('UH', cluster.config.name));
+      return;
+    }
+    if (this.host) this.host.active--;
+    this.host = host;
+    host.active++;
+    this.retry!.noteHost(host);
+    this.retriedStale = false;
+    this.connect(false);
+  }
+
+  /** perTryTimeout: retried like a reset; ignored once the response has started downstream (as Envoy). */
+  private onTryTimeout(): void {
+    this.tryTimer = null;
+    if (this.finished || this.responseStarted) return;
+    if (!this.tryRetry({ kind: 'reset', flag: 'UT' })) this.failBeforeResponse(new ProxyError('UT', 'upstream per-try timeout'));
   }
 
   // ---- endings ---------------------------------------------------------------------------------
@@ -427,6 +507,12 @@ export class Exchange {
   private cleanup(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.cancelAcquire?.();
+    this.cancelAcquire = null;
+    if (this.tryTimer) clearTimeout(this.tryTimer);
+    if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    this.tryTimer = null;
+    this.backoffTimer = null;
     if (this.host) this.host.active--;
     this.host = null;
   }
@@ -435,7 +521,10 @@ export class Exchange {
     if (this.finished) return;
     this.finished = true;
     const hostRef = this.host;
+    // Outlier detection is fed the result of the request's (last) upstream attempt.
+    if (hostRef) this.cluster?.recordResult(hostRef, this.flags, this.responseStatus, this.responseStarted);
     this.cleanup();
+    if (this.urx) this.flags = this.flags === '-' ? 'URX' : `${this.flags},URX`;
     const ctx = this.ctx;
     if (this.flags !== '-') ctx.stats.byFlag.set(this.flags, (ctx.stats.byFlag.get(this.flags) ?? 0) + 1);
     const inbound = this.inbound;

@@ -1,32 +1,68 @@
-// Clusters with their hosts (from EDS or inline), a picker each, and per-host connection pools.
-// Config updates replace cluster entries whole but keep Host objects (and their pooled
-// connections) for endpoints that remain.
+// Clusters with their hosts (from EDS or inline), a picker each, a connection pool with circuit
+// breakers each, and outlier detection where configured. Hosts belong to one cluster (as in
+// Envoy: limits, pools and ejections are per cluster). Config updates replace cluster entries
+// whole but keep Host objects (and their pooled connections) and pools for what remains.
 import type { ClusterConfig, EndpointConfig } from '../config/types.js';
 import { ProxyError } from '../errors.js';
+import { ClusterPool, type AcquireCallback, type Connector } from './circuit-breaker.js';
 import { Host } from './host.js';
 import { makePicker, type Picker } from './lb/picker.js';
-import { UpstreamConnection } from './upstream-connection.js';
+import { eligibleHosts, OutlierDetector, outlierStatus, realClock, type OutlierClock } from './outlier/detector.js';
 
 export class ClusterRuntime {
   hosts: Host[] = [];
   readonly picker: Picker;
+  readonly outlier: OutlierDetector | null;
 
-  constructor(readonly config: ClusterConfig) {
+  constructor(
+    readonly config: ClusterConfig,
+    readonly pool: ClusterPool,
+    clock: OutlierClock,
+  ) {
     this.picker = makePicker(config.lbPolicy);
+    this.outlier = config.outlierDetection ? new OutlierDetector(config.outlierDetection, () => this.hosts, clock) : null;
   }
 
+  /** Picks among the hosts not ejected by outlier detection (all of them in panic mode). */
   pick(): Host | undefined {
-    return this.picker.pick(this.hosts);
+    const od = this.outlier;
+    return this.picker.pick(od ? eligibleHosts(this.hosts, od, this.config.healthyPanicThreshold) : this.hosts);
+  }
+
+  /**
+   * The result of one upstream request to `host`, for outlier detection: the response status when
+   * the response started, else what the flag says happened (connect failure, reset, timeout).
+   */
+  recordResult(host: Host, flag: string, status: number, responseStarted: boolean): void {
+    const od = this.outlier;
+    if (!od) return;
+    const s = outlierStatus(flag, status, responseStarted);
+    if (s !== null) od.report(host, s);
+  }
+
+  /** A retried (abandoned) attempt's result: a response status, or a failure flag. */
+  recordAttempt(host: Host, outcome: { kind: 'response'; status: number } | { kind: 'reset'; flag: string }): void {
+    if (outcome.kind === 'response') this.recordResult(host, '-', outcome.status, true);
+    else this.recordResult(host, outcome.flag, 0, false);
   }
 }
 
-/** Max idle connections kept per host. */
-const MAX_IDLE = 64;
+export interface ClusterManagerOptions {
+  /** Called when a request overflows a circuit breaker (pending queue or max_requests). */
+  onOverflow?: (cluster: string) => void;
+  clock?: OutlierClock;
+  connector?: Connector;
+}
 
 export class ClusterManager {
   private clusters = new Map<string, ClusterRuntime>();
   private endpoints = new Map<string, EndpointConfig[]>();
   private readonly hostsByKey = new Map<string, Host>();
+  private readonly pools = new Map<string, ClusterPool>();
+  /** Never cleared for removed hosts: a request already bound to one still gets its connection. */
+  private readonly poolOf = new WeakMap<Host, ClusterPool>();
+
+  constructor(private readonly opts: ClusterManagerOptions = {}) {}
 
   get(name: string): ClusterRuntime | undefined {
     return this.clusters.get(name);
@@ -40,12 +76,40 @@ export class ClusterManager {
     return [...this.clusters.values()].filter((c) => c.config.type === 'EDS').map((c) => c.config.edsServiceName);
   }
 
+  /** Requests that overflowed each cluster's circuit breakers, and hosts ejected now. */
+  stats(): { cluster: string; overflows: number; ejectionsActive: number; ejectionsTotal: number }[] {
+    return [...this.clusters.values()].map((c) => ({
+      cluster: c.config.name,
+      overflows: c.pool.overflows,
+      ejectionsActive: c.outlier?.ejectedCount ?? 0,
+      ejectionsTotal: c.outlier?.ejectionsTotal ?? 0,
+    }));
+  }
+
   setClusters(configs: ReadonlyMap<string, ClusterConfig>): void {
     const next = new Map<string, ClusterRuntime>();
     for (const [name, cfg] of configs) {
       const old = this.clusters.get(name);
-      const rt = old && JSON.stringify(old.config) === JSON.stringify(cfg) ? old : new ClusterRuntime(cfg);
+      if (old && JSON.stringify(old.config) === JSON.stringify(cfg)) {
+        next.set(name, old);
+        continue;
+      }
+      old?.outlier?.stop();
+      let pool = this.pools.get(name);
+      if (pool) pool.config = cfg.pool;
+      else {
+        pool = new ClusterPool(name, cfg.pool, () => this.clusters.get(name)?.hosts ?? [], this.opts.connector, this.opts.onOverflow);
+        this.pools.set(name, pool);
+      }
+      const rt = new ClusterRuntime(cfg, pool, this.opts.clock ?? realClock);
+      if (old) rt.hosts = old.hosts;
       next.set(name, rt);
+    }
+    for (const [name, c] of this.clusters) {
+      if (next.has(name)) continue;
+      c.outlier?.stop();
+      this.pools.get(name)?.close();
+      this.pools.delete(name);
     }
     this.clusters = next;
     this.rebuildHosts();
@@ -61,7 +125,7 @@ export class ClusterManager {
     for (const c of this.clusters.values()) {
       const eps = c.config.type !== 'EDS' ? c.config.staticEndpoints : this.endpoints.get(c.config.edsServiceName) ?? [];
       c.hosts = eps.map((ep) => {
-        const key = `${ep.address}:${ep.port}`;
+        const key = `${c.config.name}|${ep.address}:${ep.port}`;
         used.add(key);
         let h = this.hostsByKey.get(key);
         if (!h) {
@@ -70,6 +134,7 @@ export class ClusterManager {
         } else {
           h.endpoint = ep;
         }
+        this.poolOf.set(h, c.pool);
         return h;
       });
     }
@@ -82,37 +147,17 @@ export class ClusterManager {
   }
 
   /**
-   * Gets a connection to `host`: an idle pooled one if any (reused = true), else a new one.
-   * The callback runs asynchronously for new connections.
+   * Gets a connection to `host` through its cluster's pool: an idle pooled one (reused = true), a
+   * new one, or after waiting in the pending queue; UO when the circuit breakers say no. The
+   * callback may run synchronously. Returns a function that gives up a queued request's place.
    */
-  acquire(host: Host, connectTimeoutMs: number, cb: (err: ProxyError | null, conn: UpstreamConnection | null, reused: boolean) => void): void {
-    while (host.idle.length > 0) {
-      const c = host.idle.pop()!;
-      if (c.canReuse) {
-        cb(null, c, true);
-        return;
-      }
-      c.destroy();
+  acquire(host: Host, connectTimeoutMs: number, cb: AcquireCallback): () => void {
+    const pool = this.poolOf.get(host);
+    if (!pool) {
+      cb(new ProxyError('UH', 'host has no cluster'), null, false);
+      return () => {};
     }
-    host.open++;
-    let done = false;
-    const conn: UpstreamConnection = new UpstreamConnection(host, connectTimeoutMs, (err) => {
-      if (done) return;
-      done = true;
-      if (err) {
-        host.open--;
-        cb(err, null, false);
-      } else {
-        cb(null, conn, false);
-      }
-    });
-    conn.socket.once('close', () => {
-      if (conn.connected) host.open--;
-    });
-    conn.onRelease = (c, reusable) => {
-      if (reusable && host.idle.length < MAX_IDLE && this.hostsByKey.get(host.key) === host) host.idle.push(c);
-      else c.destroy();
-    };
+    return pool.acquire(host, connectTimeoutMs, cb);
   }
 }
 

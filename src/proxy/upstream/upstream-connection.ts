@@ -104,6 +104,12 @@ export class UpstreamConnection {
     this.socket.resume();
   }
 
+  /** Drops the exchange without telling it (a retry abandons this attempt) and closes. */
+  abandon(): void {
+    this.sink = null;
+    this.destroy();
+  }
+
   destroy(): void {
     this.reusable = false;
     this.socket.destroy();
