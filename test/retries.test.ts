@@ -23,6 +23,7 @@ spec:
   hosts: [reviews]
   http:
   - match: [{uri: {prefix: /marker-${marker}}}]
+    rewrite: {uri: /marker-applied-${marker}}
     route: [{destination: {host: reviews}}]
   - match: [{uri: {prefix: /default}}]
     route: [{destination: {host: reviews}}]
@@ -46,7 +47,10 @@ describe('retries and timeouts through sidecars', { timeout: 300_000 }, () => {
     writeConfig(s.cp.configDir, 'vs.yaml', VS(marker, budgetPercent));
     await waitFor(`virtual service ${marker} applied`, async () => {
       if (!(await allSynced(s.cp.http, 3))) return false;
-      return (await viaSidecar(s.client.ip, s.host, `/marker-${marker}`)).status === 200;
+      // Only this VirtualService rewrites the marker path, so the echo proves it is in effect
+      // (the default route, before it arrives, would answer the marker with 200 too).
+      const r = await viaSidecar(s.client.ip, s.host, `/marker-${marker}`);
+      return r.status === 200 && r.body.includes(`"path":"/marker-applied-${marker}"`);
     }, 20_000);
   };
   /** Requests the two upstream apps have received so far. */

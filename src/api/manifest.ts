@@ -2,6 +2,7 @@
 // what `weft get -o yaml` prints and what the control plane persists for applied resources.
 import type { Resource } from './types.js';
 import { formatDuration } from './duration.js';
+import { routeFeaturesManifest } from './route-features-manifest.js';
 
 export function toManifest(r: Resource): Record<string, unknown> {
   const metadata: Record<string, unknown> = { name: r.metadata.name, namespace: r.metadata.namespace };
@@ -22,6 +23,7 @@ export function toManifest(r: Resource): Record<string, unknown> {
             ...(retryOn === undefined ? {} : { retryOn: retryOn.join(',') }),
           };
         }
+        routeFeaturesManifest(route, out);
         return out;
       }),
     };

@@ -2,6 +2,9 @@
 // Weft's local Workload kind. These are the *validated* shapes: parse.ts/validate.ts turn
 // untrusted YAML into these, and everything downstream may trust them.
 
+import type { CorsPolicy, Headers, HTTPDirectResponse, HTTPFaultInjection, HTTPMirrorPolicy, HTTPRedirect } from './route-features-types.js';
+export type { CorsPolicy, Headers, HTTPDirectResponse, HTTPFaultInjection, HTTPMirrorPolicy, HTTPRedirect } from './route-features-types.js';
+
 export const ISTIO_NETWORKING_GROUP = 'networking.istio.io';
 export const WEFT_GROUP = 'weft.dev';
 
@@ -108,6 +111,8 @@ export interface Destination {
 export interface HTTPRouteDestination {
   destination: Destination;
   weight?: number;
+  /** Header operations applied when this destination is picked. */
+  headers?: Headers;
 }
 
 export interface HTTPRewrite {
@@ -124,6 +129,14 @@ export interface HTTPRoute {
   timeoutMs?: number;
   /** Absent: Istio's default policy (2 attempts). */
   retries?: HTTPRetry;
+  // Route features (types in route-features-types.ts): fault, mirroring, headers, redirect, directResponse, CORS.
+  fault?: HTTPFaultInjection;
+  /** `mirror` and `mirrors` together (mirror first), each with its percentage (absent: 100). */
+  mirrors?: HTTPMirrorPolicy[];
+  headers?: Headers;
+  redirect?: HTTPRedirect;
+  directResponse?: HTTPDirectResponse;
+  corsPolicy?: CorsPolicy;
 }
 
 /** VirtualService `retries`, as Istio defines it. */
@@ -149,6 +162,22 @@ export type SimpleLB = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'PASSTHROUGH
 
 export interface LoadBalancerSettings {
   simple?: SimpleLB;
+  /** Session affinity (ring hash or maglev); exclusive with `simple`. See ConsistentHashLB. */
+  consistentHash?: ConsistentHashLB;
+  /** warmupDurationSecs (or warmup.duration): slow start for ROUND_ROBIN and LEAST_REQUEST. */
+  warmupMs?: number;
+}
+
+/** Istio's LoadBalancerSettings.ConsistentHashLB: exactly one hash key source. */
+export interface ConsistentHashLB {
+  key:
+    | { kind: 'header'; name: string }
+    | { kind: 'cookie'; name: string; path?: string; ttlMs?: number }
+    | { kind: 'sourceIp' }
+    | { kind: 'queryParameter'; name: string };
+  /** ringHash.minimumRingSize, or the deprecated top-level minimumRingSize. */
+  ringHash?: { minimumRingSize?: number };
+  maglev?: { tableSize?: number };
 }
 
 export interface TcpKeepalive {

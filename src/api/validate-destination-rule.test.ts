@@ -76,13 +76,13 @@ test('loadBalancer.simple is one of the Istio values; LEAST_CONN reads as LEAST_
   ]);
 });
 
-test('tls and consistentHash are warned about and ignored', () => {
+test('tls and localityLbSetting are warned about and ignored', () => {
   const r = parse(withSpec('DestinationRule', `
     host: reviews
     trafficPolicy:
       tls: {mode: ISTIO_MUTUAL}
       loadBalancer:
-        consistentHash: {httpHeaderName: x-user}
+        localityLbSetting: {enabled: true}
     subsets:
     - name: v1
       labels: {version: v1}
@@ -91,7 +91,7 @@ test('tls and consistentHash are warned about and ignored', () => {
   assert.equal(r.resources.length, 1);
   assert.deepEqual(r.problems, [
     'warning spec.trafficPolicy.tls: ignored: not supported yet',
-    'warning spec.trafficPolicy.loadBalancer.consistentHash: ignored: not supported yet',
+    'warning spec.trafficPolicy.loadBalancer.localityLbSetting: ignored: not supported yet',
     'warning spec.subsets[0].trafficPolicy.portLevelSettings[0].tls: ignored: not supported yet',
   ]);
   const dr = r.resources[0];

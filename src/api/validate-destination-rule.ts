@@ -1,7 +1,8 @@
-// DestinationRule spec: subsets and the simple load balancer.
+// DestinationRule spec: subsets and traffic policies (load balancer in validate-load-balancer.ts).
 
 import { dnsLabel, exportTarget, hostPattern } from './names.js';
-import type { DestinationRuleSpec, LoadBalancerSettings, PortTrafficPolicy, SimpleLB, Subset, TrafficPolicy } from './types.js';
+import type { DestinationRuleSpec, PortTrafficPolicy, Subset, TrafficPolicy } from './types.js';
+import { readLoadBalancer } from './validate-load-balancer.js';
 import { readConnectionPool, readOutlierDetection } from './validate-traffic-policy.js';
 import { checkUnique, compact, readLabels, type Field, type FieldSet } from './validate-common.js';
 
@@ -10,17 +11,9 @@ const TRAFFIC_POLICY: FieldSet = {
   supported: ['loadBalancer', 'connectionPool', 'outlierDetection', 'portLevelSettings'],
   notYet: ['tls', 'tunnel', 'proxyProtocol', 'retryBudget'],
 };
-const LOAD_BALANCER: FieldSet = {
-  supported: ['simple'],
-  notYet: ['consistentHash', 'localityLbSetting', 'warmupDurationSecs', 'warmup'],
-};
 const PORT_TRAFFIC_POLICY: FieldSet = { supported: ['port', 'loadBalancer', 'connectionPool', 'outlierDetection'], notYet: ['tls'] };
 const SUBSET: FieldSet = { supported: ['name', 'labels', 'trafficPolicy'] };
 
-const SIMPLE_LB: readonly SimpleLB[] = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'PASSTHROUGH', 'UNSPECIFIED'];
-const LB_ALIASES = {
-  LEAST_CONN: { value: 'LEAST_REQUEST', warning: 'LEAST_CONN is deprecated in Istio; treated as LEAST_REQUEST' },
-} as const;
 
 export function validateDestinationRuleSpec(f: Field): DestinationRuleSpec {
   f.object(SPEC, { required: true });
@@ -53,11 +46,6 @@ function readTrafficPolicy(f: Field): TrafficPolicy {
     outlierDetection: f.get('outlierDetection').ifPresent(readOutlierDetection),
     portLevelSettings,
   });
-}
-
-function readLoadBalancer(lb: Field): LoadBalancerSettings {
-  lb.object(LOAD_BALANCER);
-  return compact({ simple: lb.get('simple').oneOf(SIMPLE_LB, { aliases: LB_ALIASES }) });
 }
 
 function readPortTrafficPolicy(f: Field): PortTrafficPolicy {

@@ -2,6 +2,7 @@
 
 import { exportTarget, gatewayRef, hostname, hostPattern } from './names.js';
 import { re2Regex } from './re2.js';
+import { readHeaders } from './validate-route-features.js';
 import { RETRY_ON_POLICIES } from './retry-on.js';
 import type {
   Destination,
@@ -13,23 +14,13 @@ import type {
   StringMatch,
   VirtualServiceSpec,
 } from './types.js';
+import { readRouteFeatures, ROUTE_FEATURE_FIELDS } from './validate-route-features-route.js';
 import { compact, isPlainMap, readLabels, setOwn, type Field, type FieldSet } from './validate-common.js';
 
 const SPEC: FieldSet = { supported: ['hosts', 'gateways', 'http', 'exportTo'], notYet: ['tls', 'tcp'] };
 const HTTP_ROUTE: FieldSet = {
-  supported: ['name', 'match', 'route', 'rewrite', 'timeout', 'retries'],
-  notYet: [
-    'redirect',
-    'directResponse',
-    'delegate',
-    'fault',
-    'mirror',
-    'mirrors',
-    'mirrorPercentage',
-    'mirrorPercent',
-    'corsPolicy',
-    'headers',
-  ],
+  supported: ['name', 'match', 'route', 'rewrite', 'timeout', 'retries', ...ROUTE_FEATURE_FIELDS],
+  notYet: ['delegate'],
 };
 const MATCH: FieldSet = {
   supported: [
@@ -48,7 +39,7 @@ const MATCH: FieldSet = {
   notYet: ['scheme', 'sourceNamespace', 'statPrefix'],
 };
 const STRING_MATCH: FieldSet = { supported: ['exact', 'prefix', 'regex'] };
-const ROUTE_DESTINATION: FieldSet = { supported: ['destination', 'weight'], notYet: ['headers'] };
+const ROUTE_DESTINATION: FieldSet = { supported: ['destination', 'weight', 'headers'] };
 const DESTINATION: FieldSet = { supported: ['host', 'subset', 'port'] };
 const PORT_SELECTOR: FieldSet = { supported: ['number'] };
 const REWRITE: FieldSet = { supported: ['uri', 'authority'], notYet: ['uriRegexRewrite'] };
@@ -80,9 +71,12 @@ export function validateVirtualServiceSpec(f: Field): VirtualServiceSpec {
 
 function readHttpRoute(f: Field): HTTPRoute {
   f.object(HTTP_ROUTE, { required: true });
-  const elsewhere = ['redirect', 'directResponse', 'delegate'].find((k) => f.get(k).present);
+  const elsewhere = ['delegate'].find((k) => f.get(k).present);
+  const local = ['redirect', 'directResponse'].filter((k) => f.get(k).present);
+  if (local.length > 1) f.get('directResponse').error('redirect and directResponse cannot be used together');
+  if (local.length > 0 && f.get('route').present) f.get('route').error(`route cannot be used with ${local[0]}`);
   const route = f.get('route').list(readRouteDestination, {
-    required: true,
+    required: local.length === 0,
     nonEmpty: true,
     what: `a non-empty list of destinations${elsewhere === undefined ? '' : ` (${elsewhere} is not supported yet)`}`,
   });
@@ -94,6 +88,7 @@ function readHttpRoute(f: Field): HTTPRoute {
     rewrite: f.get('rewrite').ifPresent(readRewrite),
     timeoutMs: f.get('timeout').duration(),
     retries: f.get('retries').ifPresent(readRetries),
+    ...readRouteFeatures(f, readDestination, readStringMatch),
   });
 }
 
@@ -172,6 +167,7 @@ function readRouteDestination(f: Field): HTTPRouteDestination {
   return compact({
     destination: readDestination(f.get('destination')),
     weight: f.get('weight').int({ min: 0, max: 100 }),
+    headers: f.get('headers').ifPresent(readHeaders),
   });
 }
 

@@ -67,6 +67,17 @@ export const VERBS: Readonly<Record<string, VerbHelp>> = {
       '  NOT SENT  nothing of this type has been sent',
     ].join('\n'),
   },
+  restart: {
+    summary: 'Rolling restart of a workload run by "weft up", one instance at a time',
+    usage: 'weft restart WORKLOAD [-n NAMESPACE] [--state-dir DIR] [-o json]',
+    details: [
+      '  -n, --namespace  namespace of the Workload (default "default")',
+      '  --state-dir      state directory of the running "weft up" (default ./.weft, or $WEFT_STATE_DIR)',
+      '',
+      'Each instance leaves the endpoints of every proxy first, its sidecar drains, then the app',
+      'stops; the new sidecar and app are started and the instance is published again.',
+    ].join('\n'),
+  },
   version: { summary: 'Print the weft version', usage: 'weft version [-o json]' },
   help: { summary: 'Show help for weft or one command', usage: 'weft help [COMMAND]' },
 };

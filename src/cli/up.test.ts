@@ -180,9 +180,15 @@ test('runUp starts the mesh, registers instances, and leaves nothing behind on s
     done = runUp([w.config, ...w.flags], { signal: ac.signal, packageRoot: w.pkg });
     const reports = await until('both app replicas', () => readReports(w), done);
 
-    const registry = readFileSync(join(w.state, 'registry', 'instances.yaml'), 'utf8');
-    const entries = parseAllDocuments(registry);
-    assert.ok(Array.isArray(entries));
+    // Instances are published to the registry only once their app is ready, after the reports.
+    const entries = await until(
+      'instances published to the registry',
+      () => {
+        const docs = parseAllDocuments(readFileSync(join(w.state, 'registry', 'instances.yaml'), 'utf8'));
+        return Array.isArray(docs) && docs.filter((d) => d.contents !== null).length === 2 ? docs : undefined;
+      },
+      done,
+    );
     assert.deepEqual(
       entries.map((d) => d.toJS() as { metadata: { name: string }; spec: { address: string; ports: unknown } }).map((e) => [e.metadata.name, e.spec.address, e.spec.ports]),
       [

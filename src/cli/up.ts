@@ -3,6 +3,7 @@
 // Ctrl-C stops everything (apps, then proxies, then the control plane); a second Ctrl-C kills.
 
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,8 @@ import { describeExit } from '../local/process.js';
 import { removeRegistryFile, renderRegistry, writeRegistryFile } from '../local/registry-file.js';
 import { componentLabel, summaryTable } from '../local/summary.js';
 import { StartError, Supervisor } from '../local/supervisor.js';
+import { InstanceLifecycle } from '../local/lifecycle.js';
+import { removeUpState, startControlServer } from '../local/control-server.js';
 import type { UnexpectedExit } from '../local/supervisor.js';
 
 export const UP_USAGE = `usage: weft up DIR [flags]
@@ -215,10 +218,20 @@ export async function runUp(argv: string[], hooks: UpHooks = {}): Promise<number
   // Fresh logs for this run (processes append, so a restarted instance keeps its history).
   rmSync(plan.logDir, { recursive: true, force: true });
   mkdirSync(plan.logDir, { recursive: true });
-  writeRegistryFile(plan.registryFile, renderRegistry(plan.instances));
+  // Instances are published only once their sidecar and app are ready (see local/lifecycle.ts).
+  writeRegistryFile(plan.registryFile, renderRegistry([]));
   out(`weft up: ${plan.instances.length} instance(s) of ${workloads} workload(s); logs in ${plan.logDir}`);
 
   const supervisor = new Supervisor({ logDir: plan.logDir });
+  const lifecycle = new InstanceLifecycle({
+    supervisor,
+    instances: plan.instances,
+    processes: plan.processes,
+    writeRegistry: (published) => writeRegistryFile(plan.registryFile, renderRegistry(published)),
+    controlPlaneUrl: `http://${a.gatewayIp}:${a.httpPort}`,
+    log: (m) => out(`weft up: ${m}`),
+  });
+  let control: Server | undefined;
   const shutdown = new AbortController();
   let exitCode = 0;
   const requestStop = (code: number): void => {
@@ -255,7 +268,12 @@ export async function runUp(argv: string[], hooks: UpHooks = {}): Promise<number
   try {
     try {
       await supervisor.startAll(plan.processes, shutdown.signal);
+      if (!shutdown.signal.aborted) await lifecycle.publishAll();
       if (!shutdown.signal.aborted) {
+        control = await startControlServer(stateDir, {
+          restart: (ns, w) => lifecycle.restartWorkload(ns, w, shutdown.signal),
+          instances: () => plan.instances.map((i) => `${i.namespace}/${i.name}`),
+        });
         out('');
         out(summaryTable(supervisor.list()).trimEnd());
         out('');
@@ -273,9 +291,15 @@ export async function runUp(argv: string[], hooks: UpHooks = {}): Promise<number
       }
     }
     out('weft up: stopping');
+    control?.close();
+    removeUpState(stateDir);
+    await lifecycle.idle();
+    // Unpublish, drain sidecars, stop apps, then sidecars; then the gateway and control plane.
+    await lifecycle.stopInstances(plan.instances);
     await supervisor.stopAll();
   } finally {
     removeRegistryFile(plan.registryFile);
+    removeUpState(stateDir);
     for (const sig of stopSignals) process.off(sig, onSignal);
     process.off('exit', onExit);
     hooks.signal?.removeEventListener('abort', onHookAbort);

@@ -15,6 +15,12 @@ function parseMap(s: string | undefined, flag: string): Record<string, string> {
   return out;
 }
 
+function seconds(text: string | undefined, flag: string): number {
+  const n = Number(text);
+  if (text === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${flag}: expected seconds, got "${text}"`);
+  return Math.round(n * 1000);
+}
+
 async function main(): Promise<void> {
   const { values: v } = parseArgs({
     options: {
@@ -31,6 +37,8 @@ async function main(): Promise<void> {
       'outbound-port': { type: 'string', default: '15001' },
       'port-map': { type: 'string', default: '' },
       cluster: { type: 'string', default: 'Kubernetes' },
+      'drain-seconds': { type: 'string', default: '5' },
+      'drain-grace-seconds': { type: 'string', default: '1' },
     },
   });
   const type = v.type === 'router' ? 'router' : v.type === 'sidecar' ? 'sidecar' : null;
@@ -56,18 +64,32 @@ async function main(): Promise<void> {
   const log = (msg: string): void => {
     process.stderr.write(`${new Date().toISOString()} ${metadata.NAME}: ${msg}\n`);
   };
-  const proxy = new Proxy({ xdsAddress: v['xds-address'] ?? '', metadata, adminPort, statsPort: Number(v['stats-port']), log });
+  const drainTimeoutMs = seconds(v['drain-seconds'], '--drain-seconds');
+  const drainGraceMs = Math.min(seconds(v['drain-grace-seconds'], '--drain-grace-seconds'), drainTimeoutMs);
+  const proxy = new Proxy({
+    xdsAddress: v['xds-address'] ?? '',
+    metadata,
+    adminPort,
+    statsPort: Number(v['stats-port']),
+    log,
+    drainGraceMs,
+    drainTimeoutMs,
+  });
   await proxy.start();
   process.stdout.write(`weft-proxy started ${metadata.NAME} admin=${metadata.ADMIN_ADDRESS}\n`);
+  // SIGTERM: drain (Connection: close, stop accepting after the grace period, wait for in-flight
+  // requests up to --drain-seconds), then exit. SIGINT, or a second signal: exit now.
   let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
+  const exitNow = (): void => {
     void proxy.stop().finally(() => process.exit(0));
-    setTimeout(() => process.exit(0), 3000).unref();
+    setTimeout(() => process.exit(0), 1000).unref();
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', exitNow);
+  process.on('SIGTERM', () => {
+    if (stopping) return exitNow();
+    stopping = true;
+    void proxy.drain().finally(exitNow);
+  });
 }
 
 main().catch((err: unknown) => {

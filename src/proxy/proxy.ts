@@ -17,6 +17,7 @@ import { encodePeerMetadata } from '../telemetry/peer-metadata.js';
 import { nodeId, type PeerMetadata, type ProxyMetadata } from '../xds/node-metadata.js';
 import type { XdsType } from '../xds/protos.js';
 import { registerRetryMetrics } from './http/retry/controller.js';
+import { Drainer, type DrainStatus } from './drain.js';
 
 export interface ProxyOptions {
   xdsAddress: string;
@@ -24,7 +25,13 @@ export interface ProxyOptions {
   adminPort: number;
   statsPort: number;
   log: (msg: string) => void;
+  /** Drain: how long listeners keep accepting, and the bound on the whole drain. */
+  drainGraceMs?: number;
+  drainTimeoutMs?: number;
 }
+
+export const DEFAULT_DRAIN_GRACE_MS = 1_000;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
 
 export class Proxy {
   readonly registry = new Registry();
@@ -38,7 +45,7 @@ export class Proxy {
   private readonly self: PeerMetadata;
   private readonly selfHeader: string;
   private readonly stats: ProxyStats = { downstreamRq: 0, downstreamCxActive: 0, downstreamCxTotal: 0, byFlag: new Map() };
-  private draining = false;
+  private readonly drainer: Drainer;
   private servers: http.Server[] = [];
   private readonly startedAt = Date.now();
 
@@ -54,6 +61,14 @@ export class Proxy {
       cluster: m.CLUSTER_ID,
     };
     this.selfHeader = encodePeerMetadata(this.self);
+    const router = m.type === 'router';
+    this.drainer = new Drainer({
+      graceMs: opts.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS,
+      timeoutMs: opts.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+      // A sidecar keeps its outbound listener: the app may still call out while it stops.
+      stopAccepting: () => this.listeners.stopAccepting((l) => router || l.direction === 'INBOUND'),
+      log: opts.log,
+    });
     this.listeners = new ListenerManager((socket, name) => this.accept(socket, name), opts.log);
     this.config = new ConfigManager({
       setClusters: (c: ReadonlyMap<string, ClusterConfig>) => this.clusters.setClusters(c),
@@ -100,7 +115,7 @@ export class Proxy {
         self: this.self,
         selfHeader: this.selfHeader,
         stats: this.stats,
-        draining: () => this.draining,
+        draining: () => this.drainer.draining,
       };
       this.contexts.set(name, ctx);
     }
@@ -116,17 +131,28 @@ export class Proxy {
     }
     let last = first;
     // Each request sees the listener's current config; a removed listener keeps its last one.
-    new DownstreamConnection(socket, () => {
+    const conn = new DownstreamConnection(socket, () => {
       const c = this.contexts.get(listenerName);
       if (c) last = c;
       return last;
     });
+    const inbound = this.opts.metadata.type === 'router' || first.listener.direction === 'INBOUND';
+    socket.once('close', this.drainer.track(conn, inbound));
+  }
+
+  /** Starts draining (idempotent); resolves when inbound connections are gone or the drain timed out. */
+  drain(): Promise<void> {
+    return this.drainer.drain();
+  }
+
+  drainStatus(): DrainStatus {
+    return this.drainer.status();
   }
 
   ready(): { ok: boolean; reason: string } {
     if (!this.config.initialized()) return { ok: false, reason: 'waiting for initial config (CDS, EDS, LDS, RDS)' };
     if (!this.listeners.allBound()) return { ok: false, reason: 'listeners not bound yet' };
-    if (this.draining) return { ok: false, reason: 'draining' };
+    if (this.drainer.draining) return { ok: false, reason: 'draining' };
     return { ok: true, reason: '' };
   }
 
@@ -148,8 +174,9 @@ export class Proxy {
         this.clusters.names().map((n) => ({ name: n, hosts: (this.clusters.get(n)?.hosts ?? []).map((h) => ({ address: h.key, active: h.active, idle: h.idle.length })) })),
       listeners: () => this.listeners.all().map((h) => ({ name: h.config.name, address: `${h.config.address}:${h.config.port}`, bound: h.bound, error: h.error })),
       drain: () => {
-        this.draining = true;
+        void this.drainer.drain();
       },
+      drainStatus: () => this.drainer.status(),
     };
     this.servers.push(await startAdminServer(ip, this.opts.adminPort, backend, true));
     if (this.opts.statsPort > 0) this.servers.push(await startAdminServer(ip, this.opts.statsPort, backend, false));
@@ -160,6 +187,7 @@ export class Proxy {
 
   async stop(): Promise<void> {
     this.ads.stop();
+    this.drainer.dispose();
     this.listeners.closeAll();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }

@@ -3,7 +3,8 @@ import type { Snapshot } from '../model/snapshot.js';
 import { isHttpProtocol, type ServiceModel } from '../model/services.js';
 import type { ProxyModel } from '../model/proxy.js';
 import { inboundClusterName, outboundClusterName } from './names.js';
-import { destinationRuleFor, lbPolicyOf } from './policy.js';
+import { destinationRuleFor } from './policy.js';
+import { applyLoadBalancer } from './load-balancer.js';
 import { lbEndpointsFor, subsetVariants } from './endpoints.js';
 import { localWorkloadOf } from './workload.js';
 import { applyTrafficPolicy, trafficPolicyFor } from './traffic-policy.js';
@@ -45,7 +46,7 @@ export function outboundClusters(snapshot: Snapshot): Json[] {
         }
         cluster.connect_timeout = CONNECT_TIMEOUT;
         const policy = trafficPolicyFor(dr, v.def, port.number);
-        cluster.lb_policy = lbPolicyOf(policy);
+        applyLoadBalancer(cluster, policy);
         applyTrafficPolicy(cluster, policy);
         cluster.metadata = serviceMetadata(svc, v.subset || undefined);
         out.push(cluster);

@@ -18,6 +18,8 @@ const REQUIRED_CASES = [
   'cross-namespace',
   'destination-rule-resilience',
   'vs-retries-timeout',
+  'vs-route-features',
+  'destination-rule-consistent-hash',
 ];
 
 test('golden-case-directories-are-all-present', () => {

@@ -7,6 +7,8 @@ import type { ProxyModel } from '../model/proxy.js';
 import type { Json } from './clusters.js';
 import { outboundClusterName, OUTBOUND_ROUTE } from './names.js';
 import { retryBudgetMetadata, retryPolicyJson } from './retry.js';
+import { applyRouteFeatures } from './route-features.js';
+import { routeHashPolicy, type HashTarget } from './load-balancer.js';
 
 /** Where routes are being built: the sidecar's mesh context or one gateway. */
 export interface RouteContext {
@@ -83,9 +85,11 @@ function destinationPort(snapshot: Snapshot, host: string, explicit: number | un
 
 function routeAction(snapshot: Snapshot, vs: VirtualService, r: HTTPRoute, ctx: RouteContext): Json {
   const ns = vs.metadata.namespace;
+  const targets: HashTarget[] = [];
   const clusters = r.route.map((d) => {
     const host = resolveHost(d.destination.host, ns);
     const port = destinationPort(snapshot, host, d.destination.port?.number, ctx.port);
+    targets.push({ host, subset: d.destination.subset, port });
     return { name: outboundClusterName(port, d.destination.subset ?? '', host), weight: d.weight ?? (r.route.length === 1 ? 100 : 0) };
   });
   const action: Json = {};
@@ -97,6 +101,8 @@ function routeAction(snapshot: Snapshot, vs: VirtualService, r: HTTPRoute, ctx: 
   action.timeout = r.timeoutMs !== undefined ? durationJson(r.timeoutMs) : '0s';
   const retry = retryPolicyJson(r.retries);
   if (retry) action.retry_policy = retry;
+  const hashPolicy = routeHashPolicy(snapshot, targets);
+  if (hashPolicy) action.hash_policy = hashPolicy;
   return action;
 }
 
@@ -120,6 +126,10 @@ export function virtualServiceRoutes(snapshot: Snapshot, vs: VirtualService, ctx
         route: routeAction(snapshot, vs, r, ctx),
       };
       if (budget) route.metadata = budget;
+      applyRouteFeatures(route, r, (d) => {
+        const host = resolveHost(d.host, vs.metadata.namespace);
+        return outboundClusterName(destinationPort(snapshot, host, d.port?.number, ctx.port), d.subset ?? '', host);
+      });
       routes.push(route);
     }
   });
@@ -132,8 +142,11 @@ export function hostCovers(vsHost: string, host: string): boolean {
   return vsHost.startsWith('*.') && host.endsWith(vsHost.slice(1));
 }
 
-function defaultRoute(svc: ServiceModel, port: number): Json {
-  return { name: 'default', match: { prefix: '/' }, route: { cluster: outboundClusterName(port, '', svc.host), timeout: '0s', retry_policy: retryPolicyJson(undefined) } };
+function defaultRoute(snapshot: Snapshot, svc: ServiceModel, port: number): Json {
+  const route: Json = { cluster: outboundClusterName(port, '', svc.host), timeout: '0s', retry_policy: retryPolicyJson(undefined) };
+  const hashPolicy = routeHashPolicy(snapshot, [{ host: svc.host, subset: undefined, port }]);
+  if (hashPolicy) route.hash_policy = hashPolicy;
+  return { name: 'default', match: { prefix: '/' }, route };
 }
 
 function meshVirtualServices(snapshot: Snapshot): VirtualService[] {
@@ -160,7 +173,7 @@ export function outboundRouteConfig(snapshot: Snapshot, proxy: ProxyModel): Json
       if (!isHttpProtocol(port.protocol)) continue;
       const ctx: RouteContext = { gateway: 'mesh', port: port.number, proxy };
       const vs = meshVs.find((v) => v.spec.hosts.some((h) => hostCovers(resolveHost(h, v.metadata.namespace), svc.host)));
-      const routes = vs ? virtualServiceRoutes(snapshot, vs, ctx) : [defaultRoute(svc, port.number)];
+      const routes = vs ? virtualServiceRoutes(snapshot, vs, ctx) : [defaultRoute(snapshot, svc, port.number)];
       const name = `${svc.host}:${port.number}`;
       claimed.add(name);
       virtualHosts.push({ name, domains: domainsFor(svc.host, port.number, proxy.metadata.NAMESPACE), routes });

@@ -9,6 +9,7 @@ export interface AdminBackend {
   clusters(): unknown;
   listeners(): unknown;
   drain(): void;
+  drainStatus(): unknown;
 }
 
 export function startAdminServer(host: string, port: number, b: AdminBackend, full: boolean): Promise<http.Server> {
@@ -43,6 +44,9 @@ export function startAdminServer(host: string, port: number, b: AdminBackend, fu
           return;
         case '/listeners':
           json(b.listeners());
+          return;
+        case '/drain_status':
+          json(b.drainStatus());
           return;
         case '/drain_listeners':
           if (req.method !== 'POST') {

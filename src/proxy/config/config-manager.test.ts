@@ -79,7 +79,7 @@ test('ConfigManager: a rejected update returns the message, calls no sink, and k
   const before = sink.calls();
 
   // The bad cluster comes after a good one: nothing of the update may leak to the sink.
-  const msg = cm.onResources('cluster', named(edsCluster('a'), edsCluster('z', { lb_policy: 'RING_HASH' })), 'v2');
+  const msg = cm.onResources('cluster', named(edsCluster('a'), edsCluster('z', { lb_policy: 'CLUSTER_PROVIDED' })), 'v2');
   assert.ok(msg !== null);
   assert.match(msg, /^cluster z\.lb_policy: /);
   assert.equal(sink.calls(), before, 'sink was called for a rejected update');

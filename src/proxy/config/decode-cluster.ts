@@ -2,8 +2,8 @@
 import { arr, ConfigRejection, durationMs, num, obj, only, str, type J } from './check.js';
 import type { ClusterConfig, EndpointConfig, ServiceRef } from './types.js';
 import { decodeOutlierDetection, decodePanicThreshold, decodePool, POLICY_FIELDS } from './decode-cluster-policy.js';
+import { decodeLb, LB_FIELDS } from './decode-lb.js';
 
-const LB = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM'] as const;
 /** DNS types carry host names in load_assignment; they are resolved when connecting. */
 const TYPES: readonly ClusterConfig['type'][] = ['EDS', 'STATIC', 'STRICT_DNS', 'LOGICAL_DNS'];
 
@@ -56,11 +56,10 @@ export function decodeEndpoints(cla: J, path: string): EndpointConfig[] {
 export function decodeCluster(c: J): ClusterConfig {
   const name = str(c.name, 'name');
   const p = `cluster ${name}`;
-  only(c, p, ['name', 'type', 'eds_cluster_config', 'connect_timeout', 'lb_policy', 'metadata', 'load_assignment', ...POLICY_FIELDS]);
+  only(c, p, ['name', 'type', 'eds_cluster_config', 'connect_timeout', 'lb_policy', 'metadata', 'load_assignment', ...POLICY_FIELDS, ...LB_FIELDS]);
   const type = c.type ?? 'STATIC';
   if (!TYPES.includes(type as ClusterConfig['type'])) throw new ConfigRejection(`${p}.type`, `cluster type ${String(type)} is not supported (${TYPES.join(', ')})`);
-  const lb = c.lb_policy ?? 'ROUND_ROBIN';
-  if (!LB.includes(lb as (typeof LB)[number])) throw new ConfigRejection(`${p}.lb_policy`, `lb_policy ${String(lb)} is not supported (${LB.join(', ')})`);
+  const { lbPolicy, lb } = decodeLb(c, p);
   let edsServiceName = name;
   if (type === 'EDS') {
     const ecc = obj(c.eds_cluster_config, `${p}.eds_cluster_config`);
@@ -76,7 +75,8 @@ export function decodeCluster(c: J): ClusterConfig {
   return {
     name,
     type: type as ClusterConfig['type'],
-    lbPolicy: lb as ClusterConfig['lbPolicy'],
+    lbPolicy,
+    lb,
     connectTimeoutMs: durationMs(c.connect_timeout, `${p}.connect_timeout`, 5000),
     edsServiceName,
     service: serviceRef(c.metadata, `${p}.metadata`),

@@ -2,6 +2,8 @@
 import { arr, bool, compileRegex, ConfigRejection, durationMs, num, obj, only, optStr, str, type J } from './check.js';
 import type { HeaderMatcher, Route, RouteTable, StringMatcher, VirtualHost, WeightedCluster } from './types.js';
 import { decodeRetryBudget, decodeRetryPolicy } from './decode-retry.js';
+import { decodeRouteFilters, HEADER_FIELDS, ROUTE_FEATURE_FIELDS } from './decode-route-features.js';
+import { hashPolicyOf } from './decode-lb.js';
 
 function stringMatcher(m: J, path: string): StringMatcher {
   only(m, path, ['exact', 'prefix', 'suffix', 'contains', 'safe_regex', 'ignore_case']);
@@ -28,8 +30,8 @@ function headerMatcher(h: J, path: string): HeaderMatcher {
 }
 
 function decodeRoute(r: J, path: string): Route {
-  only(r, path, ['name', 'match', 'route', 'metadata', 'decorator']);
-  if (r.route === undefined) throw new ConfigRejection(path, 'only route actions are supported (no redirect or direct_response yet)');
+  only(r, path, ['name', 'match', 'route', 'metadata', 'decorator', ...ROUTE_FEATURE_FIELDS]);
+  const filters = decodeRouteFilters(r, path, r.route === undefined ? undefined : obj(r.route, `${path}.route`));
   const m = obj(r.match, `${path}.match`);
   only(m, `${path}.match`, ['prefix', 'path', 'safe_regex', 'case_sensitive', 'headers', 'query_parameters']);
   const caseSensitive = bool(m.case_sensitive, `${path}.match.case_sensitive`, true);
@@ -51,9 +53,10 @@ function decodeRoute(r: J, path: string): Route {
     return { name: str(qo.name, `${qp}.name`), matcher: qo.string_match === undefined ? null : stringMatcher(obj(qo.string_match, `${qp}.string_match`), `${qp}.string_match`) };
   });
 
-  const a = obj(r.route, `${path}.route`);
+  // redirect / direct_response routes answer locally (route.filters.local): no cluster is used.
+  const a = r.route === undefined ? { cluster: '' } : obj(r.route, `${path}.route`);
   const ap = `${path}.route`;
-  only(a, ap, ['cluster', 'weighted_clusters', 'prefix_rewrite', 'host_rewrite_literal', 'timeout', 'retry_policy']);
+  only(a, ap, ['cluster', 'weighted_clusters', 'prefix_rewrite', 'host_rewrite_literal', 'timeout', 'retry_policy', 'hash_policy', 'request_mirror_policies']);
   let clusters: WeightedCluster[];
   if (a.cluster !== undefined) clusters = [{ name: str(a.cluster, `${ap}.cluster`), weight: 1 }];
   else if (a.weighted_clusters !== undefined) {
@@ -62,7 +65,7 @@ function decodeRoute(r: J, path: string): Route {
     clusters = arr(wc.clusters, `${ap}.weighted_clusters.clusters`).map((c, i) => {
       const cp = `${ap}.weighted_clusters.clusters[${i}]`;
       const co = obj(c, cp);
-      only(co, cp, ['name', 'weight']);
+      only(co, cp, ['name', 'weight', ...HEADER_FIELDS]);
       const weight = co.weight === undefined ? 0 : num(co.weight, `${cp}.weight`);
       if (weight < 0 || !Number.isInteger(weight)) throw new ConfigRejection(`${cp}.weight`, 'expected a non-negative integer');
       return { name: str(co.name, `${cp}.name`), weight };
@@ -76,6 +79,7 @@ function decodeRoute(r: J, path: string): Route {
   }
   if (totalWeight <= 0) throw new ConfigRejection(`${ap}.weighted_clusters`, 'weights must add up to more than 0');
   return {
+    ...(filters ? { filters } : {}),
     name: typeof r.name === 'string' ? r.name : '',
     match: { path: pathMatch, headers, query },
     action: {
@@ -86,6 +90,7 @@ function decodeRoute(r: J, path: string): Route {
       timeoutMs: durationMs(a.timeout, `${ap}.timeout`, 15000),
       retry: a.retry_policy === undefined ? undefined : decodeRetryPolicy(a.retry_policy, `${ap}.retry_policy`),
       retryBudget: decodeRetryBudget(r.metadata, `${path}.metadata`),
+      ...hashPolicyOf(a.hash_policy, `${ap}.hash_policy`),
     },
   };
 }

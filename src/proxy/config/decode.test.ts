@@ -9,6 +9,7 @@ import { decodeRouteConfig } from './decode-route.js';
 import type { ClusterConfig, EndpointConfig } from './types.js';
 import { ADS, ROUTER, cla, edsCluster, lbEndpoint, listener, rejects, routeConfig, type J } from './decode-fixtures.js';
 import { NO_LIMITS } from './cluster-policy.js';
+import { DEFAULT_LB_CONFIG } from './lb-config.js';
 
 // ---------------------------------------------------------------- LDS
 
@@ -186,12 +187,12 @@ test('route config: a domain in two virtual hosts is refused, naming the second'
   }
 });
 
-test('route config: empty domains, missing action, redirect, bad match and bad timeout are refused', () => {
+test('route config: empty domains, missing action, unsupported redirect, bad match and bad timeout are refused', () => {
   const rp = 'route http.80.virtual_hosts[0]';
   rejects(() => decodeRouteConfig(routeConfig({ virtual_hosts: [{ name: 'v', domains: [], routes: [] }] })), `${rp}.domains`);
   const withRoute = (r: J): J => routeConfig({ virtual_hosts: [{ name: 'v', domains: ['*'], routes: [r] }] });
-  rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' } })), `${rp}.routes[0]`, /route actions/);
-  rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' }, redirect: { path_redirect: '/x' } })), `${rp}.routes[0].redirect`, /not supported/);
+  rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' } })), `${rp}.routes[0]`, /exactly one of route, redirect or direct_response/);
+  rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' }, redirect: { https_redirect: true } })), `${rp}.routes[0].redirect.https_redirect`, /not supported/);
   rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: {} })), `${rp}.routes[0].route`, /cluster or weighted_clusters/);
   rejects(() => decodeRouteConfig(withRoute({ match: {}, route: { cluster: 'c' } })), `${rp}.routes[0].match`, /prefix, path or safe_regex/);
   rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: { cluster: 'c', timeout: '5m' } })), `${rp}.routes[0].route.timeout`);
@@ -207,13 +208,13 @@ test('route config: unknown fields are refused at every level', () => {
   const withRoute = (r: J): J => routeConfig({ virtual_hosts: [{ name: 'v', domains: ['*'], routes: [r] }] });
   rejects(() => decodeRouteConfig(routeConfig({ request_headers_to_add: [] })), `${rp}.request_headers_to_add`, /not supported/);
   rejects(() => decodeRouteConfig(routeConfig({ virtual_hosts: [{ name: 'v', domains: ['*'], routes: [], retry_policy: {} }] })), `${rp}.virtual_hosts[0].retry_policy`);
-  rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: { cluster: 'c' }, typed_per_filter_config: {} })), `${r0}.typed_per_filter_config`);
+  rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: { cluster: 'c' }, typed_per_filter_config: { 'envoy.filters.http.lua': {} } })), `${r0}.typed_per_filter_config["envoy.filters.http.lua"]`);
   rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/', grpc: {} }, route: { cluster: 'c' } })), `${r0}.match.grpc`);
-  rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: { cluster: 'c', hash_policy: [] } })), `${r0}.route.hash_policy`);
+  rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: { cluster: 'c', hash_policy: [{ filter_state: { key: 'k' } }] } })), `${r0}.route.hash_policy[0].filter_state`);
   rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: { cluster: 'c', retry_policy: { num_retries: 3, retry_back_off: {} } } })), `${r0}.route.retry_policy.retry_back_off`);
   rejects(
-    () => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: { weighted_clusters: { clusters: [{ name: 'a', weight: 1, request_headers_to_add: [] }] } } })),
-    `${r0}.route.weighted_clusters.clusters[0].request_headers_to_add`,
+    () => decodeRouteConfig(withRoute({ match: { prefix: '/' }, route: { weighted_clusters: { clusters: [{ name: 'a', weight: 1, typed_per_filter_config: {} }] } } })),
+    `${r0}.route.weighted_clusters.clusters[0].typed_per_filter_config`,
   );
   rejects(() => decodeRouteConfig(withRoute({ match: { prefix: '/', headers: [{ name: 'x', range_match: {} }] }, route: { cluster: 'c' } })), `${r0}.match.headers[0].range_match`);
   rejects(
@@ -240,6 +241,7 @@ test('cluster: an EDS cluster decodes with its service and policies', () => {
     name: 'outbound|80||order.default.svc.cluster.local',
     type: 'EDS',
     lbPolicy: 'LEAST_REQUEST',
+    lb: DEFAULT_LB_CONFIG,
     connectTimeoutMs: 250,
     edsServiceName: 'outbound|80||order.default.svc.cluster.local',
     service: { host: 'order.default.svc.cluster.local', name: 'order', namespace: 'default' },
@@ -275,8 +277,8 @@ test('cluster: an unsupported type is refused', () => {
 });
 
 test('cluster: an unsupported lb_policy is refused', () => {
-  rejects(() => decodeCluster(edsCluster('c', { lb_policy: 'RING_HASH' })), 'cluster c.lb_policy', /RING_HASH/);
-  rejects(() => decodeCluster(edsCluster('c', { lb_policy: 'MAGLEV' })), 'cluster c.lb_policy');
+  rejects(() => decodeCluster(edsCluster('c', { lb_policy: 'CLUSTER_PROVIDED' })), 'cluster c.lb_policy', /CLUSTER_PROVIDED/);
+  rejects(() => decodeCluster(edsCluster('c', { lb_policy: 'LOAD_BALANCING_POLICY_CONFIG' })), 'cluster c.lb_policy');
 });
 
 test('cluster: an EDS config source other than ADS is refused', () => {

@@ -2,6 +2,8 @@
 // arrives (never per request) and immutable afterwards; a new config replaces the old whole.
 import type { RetryBudgetConfig, RetryPolicyConfig } from '../http/retry/policy.js';
 import type { OutlierConfig, PoolConfig } from './cluster-policy.js';
+import type { RouteFilters } from '../http/filters/types.js';
+import type { HashPolicyConfig, LbConfig, LbPolicy } from './lb-config.js';
 
 export interface StringMatcher {
   kind: 'exact' | 'prefix' | 'regex';
@@ -39,12 +41,16 @@ export interface RouteAction {
   retry: RetryPolicyConfig | undefined;
   /** From route metadata weft.retry_budget; undefined: the default budget. */
   retryBudget: RetryBudgetConfig | undefined;
+  /** hash_policy for RING_HASH / MAGLEV clusters; undefined: none. */
+  hashPolicy?: HashPolicyConfig[] | undefined;
 }
 
 export interface Route {
   name: string;
   match: RouteMatch;
   action: RouteAction;
+  /** Fault, CORS, header mutations, mirrors, redirect/direct response; absent when none. */
+  filters?: RouteFilters;
 }
 
 export interface VirtualHost {
@@ -88,7 +94,9 @@ export interface ServiceRef {
 export interface ClusterConfig {
   name: string;
   type: 'EDS' | 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS';
-  lbPolicy: 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
+  lbPolicy: LbPolicy;
+  /** Ring hash / maglev sizes and slow start window (Envoy defaults when not configured). */
+  lb?: LbConfig | undefined;
   connectTimeoutMs: number;
   edsServiceName: string;
   service: ServiceRef | null;

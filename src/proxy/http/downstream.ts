@@ -213,6 +213,15 @@ export class DownstreamConnection {
     this.socket.destroy();
   }
 
+  /** Draining: closes the connection if it sits between requests; true if it did (or was closed). */
+  closeIfIdle(): boolean {
+    if (this.state === S_CLOSED) return true;
+    if (this.state !== S_HEAD || this.exchange !== null || this.pending !== null) return false;
+    this.onClose();
+    this.socket.end();
+    return true;
+  }
+
   /** Sends a locally generated response (no upstream involved). */
   writeLocalReply(err: ProxyError, keepAlive: boolean, extraHeaders = ''): number {
     const r = localReply(err);

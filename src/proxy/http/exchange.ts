@@ -19,6 +19,9 @@ import { PeerMetadataCache } from '../../telemetry/peer-metadata.js';
 import { RetryController, RETRY_BUFFER_LIMIT } from './retry/controller.js';
 import { grpcStatusOf } from './retry/outcome.js';
 import type { AttemptOutcome } from './retry/policy.js';
+import { RouteFilterRun, type FilterStep } from './filters/run.js';
+import type { RequestMirror } from './filters/mirror.js';
+import { requestHash } from '../upstream/lb/hash-key.js';
 
 const peerCache = new PeerMetadataCache();
 
@@ -85,6 +88,11 @@ export class Exchange {
   private backoffTimer: NodeJS.Timeout | null = null;
   /** A retriable failure went to the client because the retry limit or budget said no. */
   private urx = false;
+  /** Route filters (fault, CORS, headers, mirrors, local answers) and this request's mirror copy. */
+  private filters: RouteFilterRun | null = null;
+  private mirror: RequestMirror | null = null;
+  /** Set-Cookie from a consistent-hash cookie policy that generated the cookie. */
+  private setCookie: string | undefined;
 
   constructor(
     private readonly down: DownstreamConnection,
@@ -105,9 +113,9 @@ export class Exchange {
     return this.ctx.listener.direction === 'INBOUND';
   }
 
-  start(): void {
+  start(run: () => void = () => this.dispatch()): void {
     try {
-      this.dispatch();
+      run();
     } catch (err) {
       this.failBeforeResponse(err instanceof ProxyError ? err : new ProxyError('UPE', String(err)));
     }
@@ -138,11 +146,20 @@ export class Exchange {
     const route = selectRoute(vh, view);
     if (!route) throw new ProxyError('NR', 'no route matched');
     this.route = route;
+    this.filters = RouteFilterRun.of(route, view);
+    if (this.filters) this.runFilters(this.filters.decode(), () => this.forward(route, path, q, query, authority));
+    else this.forward(route, path, q, query, authority);
+  }
+
+  private forward(route: Route, path: string, q: number, query: string, authority: string): void {
+    const req = this.req;
     const clusterName = pickCluster(route.action, Math.random());
     const cluster = this.ctx.clusters.get(clusterName);
     if (!cluster) throw new ProxyError('NC', clusterName);
     this.cluster = cluster;
-    const host = cluster.pick();
+    const hash = route.action.hashPolicy ? requestHash(route.action.hashPolicy, { headers: req.headers, query, remoteAddress: this.down.remoteAddress }) : undefined;
+    this.setCookie = hash?.setCookie;
+    const host = cluster.pick(hash?.key);
     if (!host) throw new ProxyError('UH', clusterName);
     this.host = host;
     host.active++;
@@ -155,6 +172,7 @@ export class Exchange {
     const newPath = rewritePath(route, path);
     const finalTarget = q >= 0 ? `${newPath}?${query}` : newPath;
     this.headBuffer = this.buildRequestHead(finalTarget, route.action.hostRewrite ?? (req.host ?? authority));
+    this.mirror = this.filters?.mirror(this.ctx.clusters, this.headBuffer, req.contentLength, this.queued, this.requestEnded) ?? null;
     if (route.action.timeoutMs > 0) {
       this.timer = setTimeout(() => this.onTimeout(), route.action.timeoutMs);
     }
@@ -164,7 +182,7 @@ export class Exchange {
 
   private buildRequestHead(target: string, hostValue: string): string {
     const req = this.req;
-    const h = req.headers;
+    const h = this.filters ? this.filters.requestHeaders(this.cluster!.config.name, req.headers) : req.headers;
     const tokens = req.connectionTokens;
     let s = `${req.method} ${target} HTTP/1.1\r\nhost: ${hostValue}\r\n`;
     let hasRequestId = false;
@@ -265,6 +283,7 @@ export class Exchange {
     if (this.finished) return;
     this.requestBytes += data.length;
     this.retry?.bufferBody(data);
+    this.mirror?.data(data);
     const up = this.upstream;
     if (!up) {
       this.queued?.push(data);
@@ -279,6 +298,7 @@ export class Exchange {
 
   onRequestEnd(): void {
     this.requestEnded = true;
+    this.mirror?.end();
     if (this.finished) {
       return;
     }
@@ -297,7 +317,7 @@ export class Exchange {
     if (this.retry && this.tryRetry({ kind: 'response', status: head.status, grpcStatus: grpcStatusOf(head) })) return;
     this.responseStarted = true;
     this.responseStatus = head.status;
-    const h = head.headers;
+    const h = this.filters ? this.filters.responseHeaders(this.cluster!.config.name, head.headers) : head.headers;
     const tokens = head.connectionTokens;
     if (this.ctx.draining()) this.keepAlive = false;
     let s = `HTTP/1.1 ${head.status} ${head.reason || reasonPhrase(head.status)}\r\n`;
@@ -311,6 +331,7 @@ export class Exchange {
       s += `${name}: ${h[i + 1]}\r\n`;
     }
     if (this.inbound) s += `${PEER_METADATA_HEADER}: ${this.ctx.selfHeader}\r\n`;
+    if (this.setCookie) s += `set-cookie: ${this.setCookie}\r\n`;
     const hasBody = this.req.method !== 'HEAD' && head.status !== 204 && head.status !== 304;
     if (head.contentLength >= 0 && !head.chunked) s += `content-length: ${head.contentLength}\r\n`;
     if (hasBody && (head.chunked || head.contentLength < 0)) {
@@ -460,6 +481,21 @@ export class Exchange {
     this.tryTimer = null;
     if (this.finished || this.responseStarted) return;
     if (!this.tryRetry({ kind: 'reset', flag: 'UT' })) this.failBeforeResponse(new ProxyError('UT', 'upstream per-try timeout'));
+  }
+
+  // ---- route filters (./filters/): a fault delay, a local answer, or on to the upstream ----------
+
+  private runFilters(step: FilterStep, forward: () => void): void {
+    if (step.kind === 'continue') forward();
+    else if (step.kind === 'delay') {
+      this.flags = 'DI';
+      this.timer = setTimeout(() => this.start(() => this.runFilters(this.filters!.afterDelay(), forward)), step.ms);
+    } else {
+      this.flags = this.filters!.flagsFor(step.reply);
+      this.keepAlive = this.keepAlive && this.down.requestComplete && !this.ctx.draining();
+      this.responseStatus = this.filters!.writeReply(this.down, step.reply, this.keepAlive, this.req.method === 'HEAD');
+      this.complete();
+    }
   }
 
   // ---- endings ---------------------------------------------------------------------------------

@@ -84,6 +84,15 @@ export class ListenerManager {
     return true;
   }
 
+  /** Stops accepting on the listeners `which` selects (a drain); their connections stay open. */
+  stopAccepting(which: (config: ListenerConfig) => boolean): void {
+    for (const h of this.listeners.values()) {
+      if (!which(h.config)) continue;
+      h.server.close();
+      h.bound = false;
+    }
+  }
+
   closeAll(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const h of this.listeners.values()) h.server.close();

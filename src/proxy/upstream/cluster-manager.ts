@@ -6,7 +6,8 @@ import type { ClusterConfig, EndpointConfig } from '../config/types.js';
 import { ProxyError } from '../errors.js';
 import { ClusterPool, type AcquireCallback, type Connector } from './circuit-breaker.js';
 import { Host } from './host.js';
-import { makePicker, type Picker } from './lb/picker.js';
+import type { Picker } from './lb/picker.js';
+import { pickerFor } from './lb/make.js';
 import { eligibleHosts, OutlierDetector, outlierStatus, realClock, type OutlierClock } from './outlier/detector.js';
 
 export class ClusterRuntime {
@@ -19,14 +20,17 @@ export class ClusterRuntime {
     readonly pool: ClusterPool,
     clock: OutlierClock,
   ) {
-    this.picker = makePicker(config.lbPolicy);
+    this.picker = pickerFor(config, () => clock.now());
     this.outlier = config.outlierDetection ? new OutlierDetector(config.outlierDetection, () => this.hosts, clock) : null;
   }
 
-  /** Picks among the hosts not ejected by outlier detection (all of them in panic mode). */
-  pick(): Host | undefined {
+  /**
+   * Picks among the hosts not ejected by outlier detection (all of them in panic mode);
+   * `hashKey` is the request's hash for RING_HASH / MAGLEV.
+   */
+  pick(hashKey?: number): Host | undefined {
     const od = this.outlier;
-    return this.picker.pick(od ? eligibleHosts(this.hosts, od, this.config.healthyPanicThreshold) : this.hosts);
+    return this.picker.pick(od ? eligibleHosts(this.hosts, od, this.config.healthyPanicThreshold) : this.hosts, hashKey);
   }
 
   /**
@@ -130,6 +134,7 @@ export class ClusterManager {
         let h = this.hostsByKey.get(key);
         if (!h) {
           h = new Host(ep.address, ep.port, ep);
+          h.addedAt = (this.opts.clock ?? realClock).now();
           this.hostsByKey.set(key, h);
         } else {
           h.endpoint = ep;

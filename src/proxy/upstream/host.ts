@@ -8,6 +8,8 @@ export class Host {
   readonly idle: UpstreamConnection[] = [];
   /** Connections open to this host, idle or busy. */
   open = 0;
+  /** When the host joined its cluster (cluster clock, ms): slow start counts from here. */
+  addedAt = 0;
 
   constructor(
     readonly address: string,

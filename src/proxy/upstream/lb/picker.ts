@@ -2,12 +2,22 @@
 import type { Host } from '../host.js';
 
 export interface Picker {
-  pick(hosts: readonly Host[]): Host | undefined;
+  /**
+   * `hashKey`: the request's 32-bit hash from the route's hash_policy, for RING_HASH and MAGLEV;
+   * other pickers ignore it.
+   */
+  pick(hosts: readonly Host[], hashKey?: number): Host | undefined;
 }
 
-function uniform(hosts: readonly Host[]): boolean {
-  const w = hosts[0]?.endpoint.weight ?? 1;
-  for (const h of hosts) if (h.endpoint.weight !== w) return false;
+/** A host's weight as a picker sees it: the endpoint weight, or less while it warms up. */
+export type WeightOf = (h: Host) => number;
+
+export const endpointWeight: WeightOf = (h) => h.endpoint.weight;
+
+function uniform(hosts: readonly Host[], weightOf: WeightOf): boolean {
+  const first = hosts[0];
+  const w = first ? weightOf(first) : 1;
+  for (const h of hosts) if (weightOf(h) !== w) return false;
   return true;
 }
 
@@ -19,9 +29,10 @@ function uniform(hosts: readonly Host[]): boolean {
 export class RoundRobinPicker implements Picker {
   private next = 0;
   private readonly score = new WeakMap<Host, number>();
+  constructor(private readonly weightOf: WeightOf = endpointWeight) {}
   pick(hosts: readonly Host[]): Host | undefined {
     if (hosts.length === 0) return undefined;
-    if (uniform(hosts)) {
+    if (uniform(hosts, this.weightOf)) {
       const h = hosts[this.next % hosts.length];
       this.next = (this.next + 1) % 1_000_000_007;
       return h;
@@ -30,7 +41,7 @@ export class RoundRobinPicker implements Picker {
     let bestScore = -Infinity;
     let total = 0;
     for (const h of hosts) {
-      const w = h.endpoint.weight;
+      const w = this.weightOf(h);
       total += w;
       const sc = (this.score.get(h) ?? 0) + w;
       this.score.set(h, sc);
@@ -45,12 +56,12 @@ export class RoundRobinPicker implements Picker {
 }
 
 /** A host chosen with probability proportional to its weight; `r` in [0, 1). */
-function weightedDraw(hosts: readonly Host[], r: number): Host | undefined {
+function weightedDraw(hosts: readonly Host[], r: number, weightOf: WeightOf = endpointWeight): Host | undefined {
   let total = 0;
-  for (const h of hosts) total += h.endpoint.weight;
+  for (const h of hosts) total += weightOf(h);
   let x = r * total;
   for (const h of hosts) {
-    x -= h.endpoint.weight;
+    x -= weightOf(h);
     if (x < 0) return h;
   }
   return hosts[hosts.length - 1];
@@ -58,15 +69,19 @@ function weightedDraw(hosts: readonly Host[], r: number): Host | undefined {
 
 /** Envoy's default least-request: power of two random choices, fewer active requests wins. */
 export class LeastRequestPicker implements Picker {
-  constructor(private readonly rand: () => number = Math.random) {}
+  constructor(
+    private readonly rand: () => number = Math.random,
+    private readonly weightOf: WeightOf = endpointWeight,
+  ) {}
   pick(hosts: readonly Host[]): Host | undefined {
     const n = hosts.length;
     if (n <= 1) return hosts[0];
-    if (!uniform(hosts)) {
+    const wo = this.weightOf;
+    if (!uniform(hosts, wo)) {
       // Weighted: two weighted draws, fewer active requests per unit of weight wins.
-      const a = weightedDraw(hosts, this.rand())!;
-      const b = weightedDraw(hosts, this.rand())!;
-      return b.active / b.endpoint.weight < a.active / a.endpoint.weight ? b : a;
+      const a = weightedDraw(hosts, this.rand(), wo)!;
+      const b = weightedDraw(hosts, this.rand(), wo)!;
+      return b.active / wo(b) < a.active / wo(a) ? b : a;
     }
     const a = hosts[Math.floor(this.rand() * n)]!;
     let b = hosts[Math.floor(this.rand() * n)]!;
@@ -79,17 +94,17 @@ export class RandomPicker implements Picker {
   constructor(private readonly rand: () => number = Math.random) {}
   pick(hosts: readonly Host[]): Host | undefined {
     if (hosts.length === 0) return undefined;
-    if (!uniform(hosts)) return weightedDraw(hosts, this.rand());
+    if (!uniform(hosts, endpointWeight)) return weightedDraw(hosts, this.rand());
     return hosts[Math.floor(this.rand() * hosts.length)];
   }
 }
 
-export function makePicker(policy: 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM'): Picker {
+export function makePicker(policy: 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM', weightOf: WeightOf = endpointWeight): Picker {
   switch (policy) {
     case 'ROUND_ROBIN':
-      return new RoundRobinPicker();
+      return new RoundRobinPicker(weightOf);
     case 'LEAST_REQUEST':
-      return new LeastRequestPicker();
+      return new LeastRequestPicker(Math.random, weightOf);
     case 'RANDOM':
       return new RandomPicker();
   }
