@@ -107,14 +107,16 @@ describe('VirtualService route features through sidecars', { timeout: 300_000 },
     process.stdout.write(`# fault: ${N} requests, aborted ${(aborted * 100).toFixed(2)}% (want 50), delayed ${(delayed * 100).toFixed(2)}% (want 30)\n`);
     assert.equal((r.byStatus.get(200) ?? 0) + (r.byStatus.get(503) ?? 0), N, describeLoad(r));
     assert.ok(Math.abs(aborted - 0.5) <= 0.03, `aborted ${aborted}`);
-    assert.ok(Math.abs(delayed - 0.3) <= 0.03, `delayed ${delayed}`);
     // The client sidecar reports the flags: FI for aborts, DI for delays (DI,FI for both).
     const m = parseExposition((await httpGet(`http://${s.client.admin}/stats/prometheus`)).body);
     const flagged = (flag: string): number => findSamples(m, 'istio_requests_total', { reporter: 'source', response_flags: flag }).reduce((a, x) => a + x.value, 0);
     const fi = flagged('FI') + flagged('DI,FI');
     const di = flagged('DI') + flagged('DI,FI');
     assert.equal(fi, r.byStatus.get(503), 'every abort is flagged FI');
-    assert.ok(Math.abs(di / N - delayed) <= 0.01, `DI flags ${di} vs measured delays ${delayed * N}`);
+    assert.ok(Math.abs(di / N - 0.3) <= 0.03, `delayed (DI) ${di / N}`);
+    // The delays really happen: at least as many slow responses as DI flags (a loaded machine can
+    // make a few undelayed responses slow too, so only a small excess is allowed).
+    assert.ok(delayed >= di / N - 0.01 && delayed <= di / N + 0.03, `DI flags ${di} vs measured delays ${delayed * N}`);
   });
 
   it('mirror: the mirror receives every copy with Host "-shadow", and its 2 s delay never reaches the caller', async () => {

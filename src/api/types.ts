@@ -153,7 +153,23 @@ export interface VirtualServiceSpec {
   hosts: string[];
   gateways: string[];
   http: HTTPRoute[];
+  /** L4 routes (match by destination port, weighted destinations); absent when none. */
+  tcp?: TCPRoute[];
   exportTo: string[];
+}
+
+export interface L4MatchAttributes {
+  port?: number;
+}
+
+export interface RouteDestination {
+  destination: Destination;
+  weight?: number;
+}
+
+export interface TCPRoute {
+  match: L4MatchAttributes[];
+  route: RouteDestination[];
 }
 
 // ---------------------------------------------------------------- DestinationRule

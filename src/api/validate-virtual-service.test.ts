@@ -100,7 +100,7 @@ test('route is required and non-empty; destination.host is required', () => {
   ]);
   assertProblem(rejected('VirtualService', 'hosts: [a]\nhttp: [{route: [{destination: {host: "*.a.com"}}]}]'), 'destination.host:', 'without wildcards');
   assert.deepEqual(rejected('VirtualService', 'hosts: [a]'), [
-    'spec.http: required: expected a list of http routes (Weft supports http routes only)',
+    'spec.http: required: expected a list of http routes (Weft supports http and tcp routes)',
   ]);
 });
 
@@ -181,7 +181,7 @@ test('timeout is a duration', () => {
 test('Istio fields Weft does not support yet are warnings; the resource still loads', () => {
   const r = parse(withSpec('VirtualService', `
     hosts: [reviews]
-    tcp: [{route: [{destination: {host: reviews}}]}]
+    tls: [{match: [{sniHosts: [reviews]}], route: [{destination: {host: reviews}}]}]
     http:
     - match: [{uri: {prefix: /}, scheme: {exact: https}}]
       fault: {delay: {fixedDelay: 5s, exponentialDelay: 1s}}
@@ -190,10 +190,29 @@ test('Istio fields Weft does not support yet are warnings; the resource still lo
   `));
   assert.equal(r.resources.length, 1);
   assert.deepEqual(r.problems, [
-    'warning spec.tcp: ignored: not supported yet',
+    'warning spec.tls: ignored: not supported yet',
     'warning spec.http[0].match[0].scheme: ignored: not supported yet',
     'warning spec.http[0].fault.delay.exponentialDelay: ignored: not supported yet',
   ]);
+});
+
+test('tcp routes: match by port, weighted destinations; unsupported match fields warn', () => {
+  const r = parse(withSpec('VirtualService', `
+    hosts: [redis]
+    tcp:
+    - match: [{port: 6379, sourceLabels: {app: a}}]
+      route:
+      - {destination: {host: redis, subset: v1}, weight: 50}
+      - {destination: {host: redis, subset: v2}, weight: 50}
+  `));
+  assert.deepEqual(r.problems, ['warning spec.tcp[0].match[0].sourceLabels: ignored: not supported yet']);
+  const vs = r.resources[0] as { spec: { http: unknown[]; tcp?: unknown } };
+  assert.deepEqual(vs.spec.http, []);
+  assert.deepEqual(vs.spec.tcp, [
+    { match: [{ port: 6379 }], route: [{ destination: { host: 'redis', subset: 'v1' }, weight: 50 }, { destination: { host: 'redis', subset: 'v2' }, weight: 50 }] },
+  ]);
+  assertProblem(rejected('VirtualService', 'hosts: [a]\ntcp: [{route: [{destination: {host: a}, weight: 60}, {destination: {host: b}, weight: 30}]}]'), 'spec.tcp[0].route:', 'sum to 100');
+  assertProblem(rejected('VirtualService', 'hosts: [a]\ntcp: [{match: [{port: 0}], route: [{destination: {host: a}}]}]'), 'spec.tcp[0].match[0].port:');
 });
 
 test('a field that is not in Istio at all is an error with a suggestion', () => {

@@ -1,4 +1,4 @@
-// VirtualService spec: HTTP routes only (tcp and tls routes are warned about and ignored).
+// VirtualService spec: HTTP routes and TCP routes (tls routes are warned about and ignored).
 
 import { exportTarget, gatewayRef, hostname, hostPattern } from './names.js';
 import { re2Regex } from './re2.js';
@@ -11,13 +11,18 @@ import type {
   HTTPRetry,
   HTTPRoute,
   HTTPRouteDestination,
+  RouteDestination,
   StringMatch,
+  TCPRoute,
   VirtualServiceSpec,
 } from './types.js';
 import { readRouteFeatures, ROUTE_FEATURE_FIELDS } from './validate-route-features-route.js';
 import { compact, isPlainMap, readLabels, setOwn, type Field, type FieldSet } from './validate-common.js';
 
-const SPEC: FieldSet = { supported: ['hosts', 'gateways', 'http', 'exportTo'], notYet: ['tls', 'tcp'] };
+const SPEC: FieldSet = { supported: ['hosts', 'gateways', 'http', 'tcp', 'exportTo'], notYet: ['tls'] };
+const TCP_ROUTE: FieldSet = { supported: ['match', 'route'] };
+const L4_MATCH: FieldSet = { supported: ['port'], notYet: ['destinationSubnets', 'sourceLabels', 'sourceNamespace', 'gateways'] };
+const L4_ROUTE_DESTINATION: FieldSet = { supported: ['destination', 'weight'] };
 const HTTP_ROUTE: FieldSet = {
   supported: ['name', 'match', 'route', 'rewrite', 'timeout', 'retries', ...ROUTE_FEATURE_FIELDS],
   notYet: ['delegate'],
@@ -59,12 +64,14 @@ export function validateVirtualServiceSpec(f: Field): VirtualServiceSpec {
   const other = f.get('tcp').present || f.get('tls').present;
   const http = f.get('http').list(readHttpRoute, {
     required: !other,
-    what: 'a list of http routes (Weft supports http routes only)',
+    what: 'a list of http routes (Weft supports http and tcp routes)',
   });
+  const tcp = f.get('tcp').present ? f.get('tcp').list(readTcpRoute, { what: 'a list of tcp routes' }) : undefined;
   return {
     hosts,
     gateways,
     http,
+    ...(tcp ? { tcp } : {}),
     exportTo: f.get('exportTo').stringList({ check: exportTarget }),
   };
 }
@@ -209,4 +216,25 @@ function checkWeights(route: Field): void {
   if (sum !== 100) {
     route.error(`expected destination weights to sum to 100, got ${sum} (${weights.join(' + ')}; a missing weight counts as 0)`);
   }
+}
+
+function readTcpRoute(f: Field): TCPRoute {
+  f.object(TCP_ROUTE, { required: true });
+  const route = f.get('route').list(readL4RouteDestination, { required: true, nonEmpty: true, what: 'a non-empty list of destinations' });
+  checkWeights(f.get('route'));
+  return {
+    match: f.get('match').list((m) => {
+      m.object(L4_MATCH, { required: true });
+      return compact({ port: m.get('port').int({ min: 1, max: 65535 }) });
+    }),
+    route,
+  };
+}
+
+function readL4RouteDestination(f: Field): RouteDestination {
+  f.object(L4_ROUTE_DESTINATION, { required: true });
+  return compact({
+    destination: readDestination(f.get('destination')),
+    weight: f.get('weight').int({ min: 0, max: 100 }),
+  });
 }

@@ -9,6 +9,7 @@ import { ListenerManager } from './listener/listener-manager.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
 import { clusterMetricsHooks } from './upstream/cluster-metrics.js';
 import { DownstreamConnection } from './http/downstream.js';
+import { serveH2, sniffProtocol } from './http/h2/server.js';
 import type { HcmContext, ProxyStats } from './http/context.js';
 import { startAdminServer } from './admin/admin-server.js';
 import { Registry } from '../telemetry/prom.js';
@@ -18,6 +19,8 @@ import { nodeId, type PeerMetadata, type ProxyMetadata } from '../xds/node-metad
 import type { XdsType } from '../xds/protos.js';
 import { registerRetryMetrics } from './http/retry/controller.js';
 import { Drainer, type DrainStatus } from './drain.js';
+import { TcpProxy } from './network/tcp-proxy.js';
+import { TcpMetrics } from './telemetry/tcp-metrics.js';
 
 export interface ProxyOptions {
   xdsAddress: string;
@@ -46,6 +49,7 @@ export class Proxy {
   private readonly selfHeader: string;
   private readonly stats: ProxyStats = { downstreamRq: 0, downstreamCxActive: 0, downstreamCxTotal: 0, byFlag: new Map() };
   private readonly drainer: Drainer;
+  private readonly tcp: TcpProxy;
   private servers: http.Server[] = [];
   private readonly startedAt = Date.now();
 
@@ -61,6 +65,7 @@ export class Proxy {
       cluster: m.CLUSTER_ID,
     };
     this.selfHeader = encodePeerMetadata(this.self);
+    this.tcp = new TcpProxy({ clusters: this.clusters, metrics: new TcpMetrics(this.registry), self: this.self });
     const router = m.type === 'router';
     this.drainer = new Drainer({
       graceMs: opts.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS,
@@ -129,15 +134,27 @@ export class Proxy {
       socket.destroy();
       return;
     }
+    if (first.listener.tcpProxy) {
+      this.tcp.accept(socket, first.listener);
+      return;
+    }
     let last = first;
     // Each request sees the listener's current config; a removed listener keeps its last one.
-    const conn = new DownstreamConnection(socket, () => {
+    const ctx = (): HcmContext => {
       const c = this.contexts.get(listenerName);
       if (c) last = c;
       return last;
-    });
+    };
     const inbound = this.opts.metadata.type === 'router' || first.listener.direction === 'INBOUND';
-    socket.once('close', this.drainer.track(conn, inbound));
+    // HTTP/1.1, or h2c when the connection opens with the HTTP/2 preface (./http/h2/server.ts).
+    sniffProtocol(
+      socket,
+      (s) => {
+        s.once('close', this.drainer.track(new DownstreamConnection(s, ctx), inbound));
+        s.resume();
+      },
+      (s) => s.once('close', this.drainer.track(serveH2(s, ctx), inbound)),
+    );
   }
 
   /** Starts draining (idempotent); resolves when inbound connections are gone or the drain timed out. */

@@ -9,6 +9,7 @@ import { lbEndpointsFor, subsetVariants } from './endpoints.js';
 import { localWorkloadOf } from './workload.js';
 import { applyTrafficPolicy, trafficPolicyFor } from './traffic-policy.js';
 import type { Subset } from '../../api/types.js';
+import { applyUpstreamProtocol } from './protocol.js';
 
 export type Json = Record<string, unknown>;
 
@@ -48,6 +49,7 @@ export function outboundClusters(snapshot: Snapshot): Json[] {
         const policy = trafficPolicyFor(dr, v.def, port.number);
         applyLoadBalancer(cluster, policy);
         applyTrafficPolicy(cluster, policy);
+        applyUpstreamProtocol(cluster, port.protocol);
         cluster.metadata = serviceMetadata(svc, v.subset || undefined);
         out.push(cluster);
       }
@@ -60,10 +62,10 @@ export function inboundClusters(snapshot: Snapshot, proxy: ProxyModel): Json[] {
   const w = localWorkloadOf(snapshot, proxy);
   if (!w) return [];
   const svc = snapshot.services.get(w.host);
-  // TCP ports get no inbound HTTP cluster or listener: L4 proxying comes with TCP support.
-  return w.workload.spec.ports.filter((p) => isHttpProtocol(p.protocol)).map((p) => {
+  // HTTP ports feed the inbound HTTP listener, TCP ports the inbound tcp_proxy listener.
+  return w.workload.spec.ports.filter((p) => isHttpProtocol(p.protocol) || p.protocol === 'TCP').map((p) => {
     const name = inboundClusterName(p.servicePort);
-    return {
+    const cluster: Json = {
       name,
       type: 'STATIC',
       connect_timeout: CONNECT_TIMEOUT,
@@ -76,5 +78,7 @@ export function inboundClusters(snapshot: Snapshot, proxy: ProxyModel): Json[] {
       },
       metadata: svc ? serviceMetadata(svc, undefined) : { filter_metadata: { istio: { services: [] } } },
     };
+    applyUpstreamProtocol(cluster, p.protocol);
+    return cluster;
   });
 }

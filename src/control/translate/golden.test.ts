@@ -20,6 +20,7 @@ const REQUIRED_CASES = [
   'vs-retries-timeout',
   'vs-route-features',
   'destination-rule-consistent-hash',
+  'tcp-routes',
 ];
 
 test('golden-case-directories-are-all-present', () => {

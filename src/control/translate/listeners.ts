@@ -14,6 +14,7 @@ import {
 import { localWorkloadOf } from './workload.js';
 import { isHttpProtocol } from '../model/services.js';
 import type { GatewayServerPort } from './routes.js';
+import { inboundTcpListeners, outboundTcpListeners } from './tcp.js';
 
 export const DEFAULT_OUTBOUND_PORT = 15001;
 
@@ -34,7 +35,8 @@ function hcmListener(name: string, address: string, port: number, direction: 'IN
         filters: [
           {
             name: 'envoy.filters.network.http_connection_manager',
-            typed_config: { '@type': HCM_TYPE_URL, http_filters: [ROUTER_FILTER], ...hcm },
+            // WebSocket upgrades pass through, as Istio configures every HTTP connection manager.
+            typed_config: { '@type': HCM_TYPE_URL, http_filters: [ROUTER_FILTER], upgrade_configs: [{ upgrade_type: 'websocket' }], ...hcm },
           },
         ],
       },
@@ -70,6 +72,10 @@ export function sidecarListeners(snapshot: Snapshot, proxy: ProxyModel): Json[] 
       }),
     );
   }
+  // Plain TCP ports (L4): tcp_proxy listeners, inbound for the workload's own, outbound for services'.
+  const tcpPorts = (w?.workload.spec.ports ?? []).filter((port) => port.protocol === 'TCP').map((port) => port.servicePort);
+  out.push(...inboundTcpListeners(ip, tcpPorts));
+  out.push(...outboundTcpListeners(snapshot, proxy, new Set((w?.workload.spec.ports ?? []).map((port) => port.servicePort))));
   return out;
 }
 

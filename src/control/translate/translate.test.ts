@@ -496,11 +496,14 @@ spec:
   command: [postgres]
 `;
 
-test('tcp-workload-ports-get-no-http-inbound-listener-until-tcp-proxying-lands', () => {
-  // Parsing a TCP protocol (e.g. a database) as HTTP would break it: no HTTP listener for TCP ports.
+test('tcp-workload-ports-get-a-tcp-proxy-inbound-listener-not-http', () => {
+  // Parsing a TCP protocol (e.g. a database) as HTTP would break it: the listener runs tcp_proxy.
   const res = translateYaml(TCP_WORKLOAD, sidecarMetadata({ NAME: 'db-0', WORKLOAD_NAME: 'db' }));
-  assert.equal(res.listener.has('inbound|5432'), false);
-  assert.equal(res.cluster.has('inbound|5432||'), false);
+  const l = JSON.stringify(res.listener.get('inbound|5432'));
+  assert.match(l, /envoy\.filters\.network\.tcp_proxy/);
+  assert.doesNotMatch(l, /http_connection_manager/);
+  assert.match(l, /"cluster":"inbound\|5432\|\|"/);
+  assert.equal(res.cluster.has('inbound|5432||'), true);
   assertAllEncode(res);
 });
 

@@ -32,6 +32,8 @@ export interface PoolConfig {
   /** Idle pooled connections close after this; Envoy's default is 1h. */
   idleTimeoutMs: number;
   tcpKeepalive: TcpKeepaliveConfig | null;
+  /** Upstream speaks HTTP/2 (h2c, prior knowledge): one multiplexed session per host. */
+  http2?: boolean;
 }
 
 export interface OutlierConfig {

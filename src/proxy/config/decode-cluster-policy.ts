@@ -42,8 +42,8 @@ function decodeLimits(v: unknown, path: string): CircuitBreakerLimits {
   };
 }
 
-function decodeHttpOptions(v: unknown, path: string): { maxRequestsPerConnection: number; idleTimeoutMs: number } {
-  const out = { maxRequestsPerConnection: 0, idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS };
+function decodeHttpOptions(v: unknown, path: string): { maxRequestsPerConnection: number; idleTimeoutMs: number; http2: boolean } {
+  const out = { maxRequestsPerConnection: 0, idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS, http2: false };
   if (v === undefined) return out;
   const m = obj(v, path);
   only(m, path, [HTTP_OPTIONS_KEY]);
@@ -54,9 +54,12 @@ function decodeHttpOptions(v: unknown, path: string): { maxRequestsPerConnection
   only(o, p, ['@type', 'common_http_protocol_options', 'explicit_http_config']);
   if (o.explicit_http_config !== undefined) {
     const e = obj(o.explicit_http_config, `${p}.explicit_http_config`);
-    only(e, `${p}.explicit_http_config`, ['http_protocol_options']);
-    const h1 = obj(e.http_protocol_options ?? {}, `${p}.explicit_http_config.http_protocol_options`);
-    only(h1, `${p}.explicit_http_config.http_protocol_options`, []);
+    only(e, `${p}.explicit_http_config`, ['http_protocol_options', 'http2_protocol_options']);
+    out.http2 = decodeExplicitHttp2(e, `${p}.explicit_http_config`);
+    if (!out.http2) {
+      const h1 = obj(e.http_protocol_options ?? {}, `${p}.explicit_http_config.http_protocol_options`);
+      only(h1, `${p}.explicit_http_config.http_protocol_options`, []);
+    }
   }
   if (o.common_http_protocol_options !== undefined) {
     const cp = `${p}.common_http_protocol_options`;
@@ -66,6 +69,14 @@ function decodeHttpOptions(v: unknown, path: string): { maxRequestsPerConnection
     out.maxRequestsPerConnection = count(c.max_requests_per_connection, `${cp}.max_requests_per_connection`, 0);
   }
   return out;
+}
+
+/** explicit_http_config: http2_protocol_options (h2c, prior knowledge; no options) or HTTP/1.1. */
+function decodeExplicitHttp2(e: J, path: string): boolean {
+  if (e.http2_protocol_options === undefined) return false;
+  if (e.http_protocol_options !== undefined) throw new ConfigRejection(path, 'only one of http_protocol_options and http2_protocol_options');
+  only(obj(e.http2_protocol_options, `${path}.http2_protocol_options`), `${path}.http2_protocol_options`, []);
+  return true;
 }
 
 function decodeKeepalive(v: unknown, path: string): TcpKeepaliveConfig | null {
@@ -90,6 +101,7 @@ export function decodePool(c: J, p: string): PoolConfig {
     maxRequestsPerConnection: http.maxRequestsPerConnection,
     idleTimeoutMs: http.idleTimeoutMs,
     tcpKeepalive: decodeKeepalive(c.upstream_connection_options, `${p}.upstream_connection_options`),
+    ...(http.http2 ? { http2: true } : {}),
   };
 }
 

@@ -3,10 +3,12 @@ import { HCM_TYPE_URL, ROUTER_TYPE_URL } from '../../xds/protos.js';
 import { arr, bool, ConfigRejection, obj, only, str, type J } from './check.js';
 import { decodeRouteConfig } from './decode-route.js';
 import type { HcmConfig, ListenerConfig } from './types.js';
+import { TCP_PROXY_TYPE_URL } from '../../xds/network-filters.js';
+import { decodeTcpProxy, decodeUpgradeConfigs, NO_HCM } from './decode-tcp-proxy.js';
 
 const HCM_FIELDS = [
   '@type', 'stat_prefix', 'rds', 'route_config', 'http_filters', 'strip_any_host_port', 'use_remote_address',
-  'codec_type', 'generate_request_id', 'xff_num_trusted_hops', 'normalize_path', 'merge_slashes',
+  'codec_type', 'generate_request_id', 'xff_num_trusted_hops', 'normalize_path', 'merge_slashes', 'upgrade_configs',
 ];
 
 function decodeHcm(tc: J, path: string): HcmConfig {
@@ -44,6 +46,7 @@ function decodeHcm(tc: J, path: string): HcmConfig {
     inlineRoutes,
     stripAnyHostPort: bool(tc.strip_any_host_port, `${path}.strip_any_host_port`, false),
     useRemoteAddress: bool(tc.use_remote_address, `${path}.use_remote_address`, false),
+    ...(tc.upgrade_configs !== undefined ? { websocket: decodeUpgradeConfigs(tc.upgrade_configs, `${path}.upgrade_configs`) } : {}),
   };
 }
 
@@ -73,7 +76,11 @@ export function decodeListener(l: J): ListenerConfig {
   only(f, `${p}.filter_chains[0].filters[0]`, ['name', 'typed_config']);
   const tcPath = `${p}.filter_chains[0].filters[0].typed_config`;
   const tc = obj(f.typed_config, tcPath);
-  if (tc['@type'] !== HCM_TYPE_URL) throw new ConfigRejection(tcPath, `network filter ${String(tc['@type'])} is not supported; only the HTTP connection manager`);
+  if (tc['@type'] === TCP_PROXY_TYPE_URL) {
+    const direction = l.traffic_direction === 'INBOUND' ? 'INBOUND' : 'OUTBOUND';
+    return { name, address, port, direction, hcm: NO_HCM, tcpProxy: decodeTcpProxy(tc, tcPath) };
+  }
+  if (tc['@type'] !== HCM_TYPE_URL) throw new ConfigRejection(tcPath, `network filter ${String(tc['@type'])} is not supported; only the HTTP connection manager and tcp_proxy`);
   const direction = l.traffic_direction === 'INBOUND' ? 'INBOUND' : 'OUTBOUND';
   return { name, address, port, direction, hcm: decodeHcm(tc, tcPath) };
 }

@@ -60,11 +60,11 @@ test('listener: two filter chains are refused', () => {
   rejects(() => decodeListener({ ...l, filter_chains: [] }), 'listener 0.0.0.0_80.filter_chains', /got 0/);
 });
 
-test('listener: a network filter other than the HTTP connection manager is refused', () => {
+test('listener: a network filter other than the HTTP connection manager and tcp_proxy is refused', () => {
   const l = listener({
-    filter_chains: [{ filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', cluster: 'x' } }] }],
+    filter_chains: [{ filters: [{ name: 'envoy.filters.network.redis_proxy', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.redis_proxy.v3.RedisProxy' } }] }],
   });
-  rejects(() => decodeListener(l), 'listener 0.0.0.0_80.filter_chains[0].filters[0].typed_config', /tcp_proxy/);
+  rejects(() => decodeListener(l), 'listener 0.0.0.0_80.filter_chains[0].filters[0].typed_config', /RedisProxy/);
 });
 
 test('listener: an RDS config source other than ADS is refused', () => {

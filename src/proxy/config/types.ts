@@ -75,6 +75,15 @@ export interface HcmConfig {
   inlineRoutes: RouteTable | undefined;
   stripAnyHostPort: boolean;
   useRemoteAddress: boolean;
+  /** upgrade_configs has websocket: Upgrade requests pass through (see ../http/upgrade.ts). */
+  websocket?: boolean;
+}
+
+/** envoy.filters.network.tcp_proxy: L4 proxying to one cluster or a weighted pick. */
+export interface TcpProxyConfig {
+  statPrefix: string;
+  clusters: WeightedCluster[];
+  totalWeight: number;
 }
 
 export interface ListenerConfig {
@@ -83,6 +92,8 @@ export interface ListenerConfig {
   port: number;
   direction: 'INBOUND' | 'OUTBOUND';
   hcm: HcmConfig;
+  /** Set for a tcp_proxy listener (then hcm is an empty placeholder): see ../network/tcp-proxy.ts. */
+  tcpProxy?: TcpProxyConfig;
 }
 
 export interface ServiceRef {

@@ -213,6 +213,16 @@ export class DownstreamConnection {
     this.socket.destroy();
   }
 
+  /** Leaves the HTTP loop for a tunnel (WebSocket after 101): the socket and any bytes read past the request. */
+  takeSocket(): { socket: net.Socket; pending: Buffer | null } {
+    const pending = this.pending;
+    this.pending = null;
+    this.exchange = null;
+    if (this.state !== S_CLOSED) this.ctx().stats.downstreamCxActive--;
+    this.state = S_CLOSED; // our listeners stay attached but ignore everything from now on
+    return { socket: this.socket, pending };
+  }
+
   /** Draining: closes the connection if it sits between requests; true if it did (or was closed). */
   closeIfIdle(): boolean {
     if (this.state === S_CLOSED) return true;

@@ -3,9 +3,8 @@
 import crypto from 'node:crypto';
 import type { RequestHead } from './codec/h1/request-parser.js';
 import type { ResponseHead } from './codec/h1/response-parser.js';
-import { CRLF, LAST_CHUNK, chunkHeader } from './codec/h1/chunked.js';
+import { CRLF, LAST_CHUNK, chunkHeader, lastChunkWithTrailers } from './codec/h1/chunked.js';
 import { reasonPhrase } from './codec/h1/serialize.js';
-import { HOP_BY_HOP } from './codec/h1/headers.js';
 import { ProxyError } from '../errors.js';
 import type { Route } from '../config/types.js';
 import { pickCluster, rewritePath, selectRoute, selectVirtualHost, type RequestView } from '../router/select.js';
@@ -15,47 +14,14 @@ import type { Host } from '../upstream/host.js';
 import type { HcmContext } from './context.js';
 import type { DownstreamConnection } from './downstream.js';
 import { PEER_METADATA_HEADER, type PeerMetadata } from '../../xds/node-metadata.js';
-import { PeerMetadataCache } from '../../telemetry/peer-metadata.js';
+import { isHopByHop, peerCache, peerFromWorkloadMetadata } from './peers.js';
 import { RetryController, RETRY_BUFFER_LIMIT } from './retry/controller.js';
 import { grpcStatusOf } from './retry/outcome.js';
 import type { AttemptOutcome } from './retry/policy.js';
 import { RouteFilterRun, type FilterStep } from './filters/run.js';
 import type { RequestMirror } from './filters/mirror.js';
 import { requestHash } from '../upstream/lb/hash-key.js';
-
-const peerCache = new PeerMetadataCache();
-
-/** Headers never copied between hops (beyond HOP_BY_HOP and Connection-nominated ones). */
-function isHopByHop(name: string, tokens: readonly string[]): boolean {
-  return HOP_BY_HOP.has(name) || (tokens.length > 0 && tokens.includes(name));
-}
-
-const endpointPeers = new Map<string, PeerMetadata>();
-
-/** Peer metadata from EDS endpoint metadata, one shared object per distinct value. */
-function peerFromWorkloadMetadata(w: string | undefined, sa: string | undefined): PeerMetadata | null {
-  if (!w) return null;
-  const key = `${w}|${sa ?? ''}`;
-  const hit = endpointPeers.get(key);
-  if (hit) return hit;
-  if (endpointPeers.size > 10_000) endpointPeers.clear();
-  const peer = parseWorkloadMetadata(w, sa);
-  endpointPeers.set(key, peer);
-  return peer;
-}
-
-function parseWorkloadMetadata(w: string, sa: string | undefined): PeerMetadata {
-  const [workload, namespace, app, version, cluster] = w.split(';');
-  return {
-    workload: workload ?? '',
-    namespace: namespace ?? '',
-    app: app ?? '',
-    version: version ?? '',
-    serviceAccount: sa ?? '',
-    principal: '',
-    cluster: cluster ?? '',
-  };
-}
+import { openTunnel, upgradeRequestHeaders } from './upgrade.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -213,6 +179,7 @@ export class Exchange {
     if (!hasProto) s += 'x-forwarded-proto: http\r\n';
     if (!hasRequestId) s += `x-request-id: ${crypto.randomUUID()}\r\n`;
     if (!this.inbound) s += `${PEER_METADATA_HEADER}: ${this.ctx.selfHeader}\r\n`;
+    s += upgradeRequestHeaders(req, this.ctx.listener.hcm.websocket);
     if (req.chunked) {
       this.upstreamChunked = true;
       s += 'transfer-encoding: chunked\r\n';
@@ -314,6 +281,7 @@ export class Exchange {
   }
 
   onHead(head: ResponseHead): void {
+    if (head.status === 101 && this.upstream && this.ctx.listener.hcm.websocket) return this.tunnel(head, this.upstream);
     if (this.retry && this.tryRetry({ kind: 'response', status: head.status, grpcStatus: grpcStatusOf(head) })) return;
     this.responseStarted = true;
     this.responseStatus = head.status;
@@ -404,8 +372,8 @@ export class Exchange {
     this.upstream?.resume();
   }
 
-  onEnd(): void {
-    if (this.responseChunked) this.emit(LAST_CHUNK);
+  onEnd(trailers: readonly string[] = []): void {
+    if (this.responseChunked) this.emit(trailers.length > 0 && /\btrailers\b/i.test(this.headerValue('te')) ? lastChunkWithTrailers(trailers) : LAST_CHUNK);
     // Written now, before the connection moves on to a pipelined request that may answer locally.
     this.batching = false;
     this.flush();
@@ -429,6 +397,20 @@ export class Exchange {
       this.down.destroy();
       this.complete();
     }
+  }
+
+  /** 101: the exchange becomes a WebSocket tunnel (./upgrade.ts), recorded when it closes. */
+  private tunnel(head: ResponseHead, up: UpstreamConnection): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.responseStarted = true;
+    this.responseStatus = 101;
+    const peer = openTunnel(this.down, up, head, this.inbound ? this.ctx.selfHeader : null, (sent, received) => {
+      this.responseBytes += sent;
+      this.requestBytes += received;
+      this.complete();
+    });
+    if (peer !== undefined && !this.inbound) this.peer = peerCache.decode(peer);
   }
 
   // ---- retries (decisions in ./retry/controller.ts) ----------------------------------------------

@@ -44,7 +44,8 @@ export class ListenerManager {
         h.config = cfg;
         continue;
       }
-      const server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket, name));
+      // tcp_proxy listeners keep half-closed connections open (the other direction may still flow).
+      const server = net.createServer({ noDelay: true, allowHalfOpen: cfg.tcpProxy !== undefined }, (socket) => this.onConnection(socket, name));
       const handle: ListenerHandle = { config: cfg, server, bound: false, error: null };
       this.listeners.set(name, handle);
       this.bind(handle);

@@ -81,6 +81,17 @@ export class ClusterPool {
     };
   }
 
+  /**
+   * For HTTP/2 clusters (no connection pool, one session per host): fails with UO, counted as an
+   * overflow, when max_requests is exceeded; false when the request may go ahead.
+   */
+  overflowsRequests(cb: AcquireCallback): boolean {
+    const max = this.config.limits.maxRequests;
+    if (max >= UNLIMITED || this.activeRequests() <= max) return false;
+    this.overflow(cb);
+    return true;
+  }
+
   private activeRequests(): number {
     let n = 0;
     for (const h of this.hosts()) n += h.active;

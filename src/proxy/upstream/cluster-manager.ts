@@ -6,6 +6,7 @@ import type { ClusterConfig, EndpointConfig } from '../config/types.js';
 import { ProxyError } from '../errors.js';
 import { ClusterPool, type AcquireCallback, type Connector } from './circuit-breaker.js';
 import { Host } from './host.js';
+import { acquireStream, closeSession } from '../http/h2/client-sessions.js';
 import type { Picker } from './lb/picker.js';
 import { pickerFor } from './lb/make.js';
 import { eligibleHosts, OutlierDetector, outlierStatus, realClock, type OutlierClock } from './outlier/detector.js';
@@ -146,6 +147,7 @@ export class ClusterManager {
     for (const [key, h] of this.hostsByKey) {
       if (!used.has(key)) {
         h.closeIdle();
+        closeSession(h);
         this.hostsByKey.delete(key);
       }
     }
@@ -161,6 +163,10 @@ export class ClusterManager {
     if (!pool) {
       cb(new ProxyError('UH', 'host has no cluster'), null, false);
       return () => {};
+    }
+    if (pool.config.http2) {
+      if (pool.overflowsRequests(cb)) return () => {};
+      return acquireStream(host, connectTimeoutMs, pool.config.idleTimeoutMs, cb);
     }
     return pool.acquire(host, connectTimeoutMs, cb);
   }

@@ -115,6 +115,16 @@ export class UpstreamConnection {
     this.socket.destroy();
   }
 
+  /** Hands the raw socket to a tunnel (WebSocket after 101): never pooled again; bytes read past the 101 head. */
+  takeSocket(): { socket: net.Socket; pending: Buffer | null } {
+    this.sink = null;
+    this.reusable = false;
+    this.socket.removeAllListeners('data');
+    const pending = this.pending;
+    this.pending = null;
+    return { socket: this.socket, pending };
+  }
+
   /** Called when the request side is done; the connection goes back to the pool if it can. */
   markRequestDone(): void {
     this.requestDone = true;
@@ -193,6 +203,8 @@ export class UpstreamConnection {
           this.bodyMode = B_UNTIL_CLOSE;
           this.reusable = false;
         }
+        // A 101 may be followed by tunnel bytes in the same read: kept for takeSocket().
+        if (head.status === 101) this.pending = pos < buf.length ? buf.subarray(pos) : null;
         sink.onHead(head);
         if (this.sink !== sink) return;
         if (this.bodyMode === B_NONE || (this.bodyMode === B_LENGTH && this.remaining === 0)) {
