@@ -6,6 +6,8 @@ import { dirname } from 'node:path';
 import type { FixedRateResult } from './loadgen.js';
 import type { MachineInfo } from './machine.js';
 import type { PropagationResult } from './propagation.js';
+import { TCP_SERVICE_PORT } from './proto-targets.js';
+import type { ProtoReport } from './proto-targets.js';
 import type { WrkResult } from './wrk.js';
 
 export type TargetId = 'direct' | 'nginx1' | 'nginx2' | 'weft1' | 'weft2';
@@ -45,6 +47,9 @@ export interface BenchReport {
   weftRssError?: string;
   propagation?: PropagationResult;
   propagationError?: string;
+  /** HTTP/2 and TCP through two sidecars beside their direct baselines (--only=h2,tcp). */
+  proto?: ProtoReport;
+  protoError?: string;
 }
 
 const ms = (v: number | undefined, digits = 3): string =>
@@ -100,7 +105,6 @@ function ratioRows(r: BenchReport): string[][] {
 
 export function renderMarkdown(r: BenchReport): string {
   const m = r.machine;
-  const s = r.settings;
   const out: string[] = [];
   out.push(`## Run of ${m.date.slice(0, 10)} ${m.date.slice(11, 16)} UTC`);
   out.push('');
@@ -110,6 +114,22 @@ export function renderMarkdown(r: BenchReport): string {
       `Before the run: load average ${m.loadAverage1m.toFixed(2)}, CPU busy ${ms(m.busyBeforePercent, 0)}% from other processes.`,
   );
   out.push('');
+  if (r.targets.length > 0) out.push(...renderHttp1(r));
+  out.push(
+    r.weftRssKiB !== undefined
+      ? `Idle RSS of a Weft sidecar (config applied, 5 s idle): ${(r.weftRssKiB / 1024).toFixed(1)} MiB.`
+      : `Idle RSS of a Weft sidecar: n/a (${oneLine(r.weftRssError ?? 'not measured')}).`,
+  );
+  out.push('');
+  out.push(...renderProto(r));
+  out.push(...renderPropagation(r));
+  return `${out.join('\n')}\n`;
+}
+
+/** The HTTP/1.1 latency and max-throughput tables (direct, nginx and Weft targets). */
+function renderHttp1(r: BenchReport): string[] {
+  const s = r.settings;
+  const out: string[] = [];
   out.push(
     `Latency: open loop, ${s.rate} requests/s over ${s.connections} keep-alive connections, ` +
       `${s.warmupS} s warm-up then ${s.durationS} s recorded, measured from each request's intended send time. ` +
@@ -176,14 +196,82 @@ export function renderMarkdown(r: BenchReport): string {
     out.push('</details>');
     out.push('');
   }
-  out.push(
-    r.weftRssKiB !== undefined
-      ? `Idle RSS of a Weft sidecar (config applied, 5 s idle): ${(r.weftRssKiB / 1024).toFixed(1)} MiB.`
-      : `Idle RSS of a Weft sidecar: n/a (${oneLine(r.weftRssError ?? 'not measured')}).`,
-  );
-  out.push('');
-  out.push(...renderPropagation(r));
-  return `${out.join('\n')}\n`;
+  return out;
+}
+
+function renderProto(r: BenchReport): string[] {
+  const p = r.proto;
+  if (p === undefined) return r.protoError !== undefined ? [`HTTP/2 and TCP: n/a (${oneLine(r.protoError)}).`, ''] : [];
+  const s = p.settings;
+  const out: string[] = [];
+  if (p.h2 !== undefined) {
+    out.push(
+      `HTTP/2 (h2c, prior knowledge): h2load ${p.h2loadVersion ?? ''}, closed loop, ${s.h2Clients} connections × ${s.h2Streams} ` +
+        `concurrent streams, ${s.h2Threads} threads, ${s.h2WarmupS} s warm-up + ${s.h2DurationS} s; upstream a node:http2 ` +
+        'server (1 KiB body). Two Weft proxies: client sidecar outbound → server sidecar inbound, service port `http2` ' +
+        '(protocol HTTP2), so both hops speak h2c. Latency: h2load\'s per-request time (ms). Ratios are to direct.',
+    );
+    out.push('');
+    const d = p.h2.direct.result;
+    const row = (label: string, m: NonNullable<ProtoReport['h2']>['direct'], isDirect: boolean): string[] => {
+      const v = m.result;
+      const notes: string[] = [];
+      if (m.error !== undefined) notes.push(oneLine(m.error));
+      if (v !== undefined && v.failed + v.errored + v.timeout + v.non2xx > 0) {
+        notes.push(`${v.failed} failed, ${v.errored} errored, ${v.timeout} timeout, ${v.non2xx} non-2xx`);
+      }
+      return [
+        label,
+        v !== undefined ? v.rps.toFixed(0) : 'n/a',
+        ms(v?.latencyMeanMs),
+        ms(v?.latencyMaxMs),
+        isDirect ? '—' : ratio(safeRatio(v?.rps, d?.rps)),
+        isDirect ? '—' : ratio(safeRatio(v?.latencyMeanMs, d?.latencyMeanMs)),
+        isDirect ? '—' : ratio(safeRatio(v?.latencyMaxMs, d?.latencyMaxMs)),
+        notes.join('; '),
+      ];
+    };
+    out.push(
+      table(
+        ['target', 'rps', 'latency mean', 'latency max', 'rps ratio', 'mean ratio', 'max ratio', 'notes'],
+        [row('h2 direct (h2c app)', p.h2.direct, true), row('h2 two Weft proxies', p.h2.weft2, false)],
+      ),
+    );
+    out.push('');
+  }
+  if (p.tcp !== undefined) {
+    out.push(
+      `TCP throughput: ${s.tcpConnections} connections each send ${(s.tcpBytesPerConnection / 2 ** 20).toFixed(0)} MiB to a Node sink, ` +
+        `which acknowledges once it has read them; MB/s = acknowledged bytes / time to the last acknowledgement (limit ${s.tcpTimeLimitS} s). ` +
+        'The client (in the benchmark process) and the sink (its own process) are Node, so the direct figure is bounded by Node, not the kernel. ' +
+        `Two Weft proxies: the client connects to its own sidecar's outbound tcp_proxy on \`<client-ip>:${TCP_SERVICE_PORT}\`, which connects to the server sidecar's inbound tcp_proxy ` +
+        '(service port `tcp`, protocol TCP) in front of the sink. MB = 10^6 bytes.',
+    );
+    out.push('');
+    const d = p.tcp.direct.result;
+    const row = (label: string, m: NonNullable<ProtoReport['tcp']>['direct'], isDirect: boolean): string[] => {
+      const v = m.result;
+      const notes: string[] = [];
+      if (m.error !== undefined) notes.push(oneLine(m.error));
+      if (v !== undefined && v.timedOut) notes.push(`time limit reached: ${v.completed}/${s.tcpConnections} done, written bytes counted`);
+      if (v !== undefined && v.errors > 0) notes.push(`${v.errors} errors${v.firstError !== undefined ? ` (${oneLine(v.firstError, 80)})` : ''}`);
+      return [
+        label,
+        v !== undefined ? v.mbPerS.toFixed(0) : 'n/a',
+        v !== undefined ? (v.elapsedMs / 1000).toFixed(2) : 'n/a',
+        isDirect ? '—' : ratio(safeRatio(v?.mbPerS, d?.mbPerS)),
+        notes.join('; '),
+      ];
+    };
+    out.push(
+      table(
+        ['target', 'MB/s', 'seconds', 'throughput ratio', 'notes'],
+        [row('TCP direct (Node sink)', p.tcp.direct, true), row('TCP two Weft proxies', p.tcp.weft2, false)],
+      ),
+    );
+    out.push('');
+  }
+  return out;
 }
 
 function renderPropagation(r: BenchReport): string[] {
@@ -249,7 +337,7 @@ idle connection is not charged to the target; it is shown as "send lag". Max thr
 (closed loop). "Added" latency is the target's percentile minus the direct percentile.
 
 Run: \`npm run bench\` (about 4 minutes; installs nginx and wrk with apt-get when missing, as root).
-\`npm run bench -- --quick\` for a short run; \`--only=direct,nginx1,nginx2,weft1,weft2\`,
+\`npm run bench -- --quick\` for a short run; \`--only=direct,nginx1,nginx2,weft1,weft2,h2,tcp\`,
 \`--skip-propagation\`, \`--no-write\` and \`--addr-prefix=127.N\` (move every loopback address used,
 when another mesh already runs on 127.0.x.y) are the other flags.
 

@@ -3,7 +3,10 @@
 // delay with 50 sidecars connected. Prints a markdown report and appends it to
 // docs/performance.md.
 //
-// Flags: --quick (short runs, 10 proxies), --only=direct,nginx1,nginx2,weft1,weft2,
+// Then HTTP/2 (h2load) and TCP throughput, direct and through two Weft sidecars (bench/proto-targets.ts).
+//
+// Flags: --quick (short runs, 10 proxies), --only=direct,nginx1,nginx2,weft1,weft2,h2,tcp,
+// --h2-duration=S --tcp-mib=N (per connection),
 // --rate=N --connections=N --warmup=S --duration=S --wrk-duration=S --wrk-threads=N,
 // --proxies=N --changes=N --skip-propagation, --no-write, --addr-prefix=127.N (default 127.0).
 
@@ -17,22 +20,39 @@ import type { Listen } from './nginx.js';
 import { freePorts, sleep } from './probe.js';
 import { benchTempDir, cleanupAll } from './procs.js';
 import { runPropagation } from './propagation.js';
+import { runProtoScenarios } from './proto-targets.js';
+import type { ProtoSettings } from './proto-targets.js';
 import { appendToDoc, renderMarkdown, TARGET_LABELS } from './report.js';
 import type { BenchReport, BenchSettings, TargetId, TargetResult } from './report.js';
-import { ensureTools } from './tools.js';
+import { commandOutput, ensureTools } from './tools.js';
 import { startWeftTargets } from './weft-targets.js';
 import type { WeftTargets } from './weft-targets.js';
 import { runWrk } from './wrk.js';
 
-const ALL_TARGETS: TargetId[] = ['direct', 'nginx1', 'nginx2', 'weft1', 'weft2'];
+const HTTP1_TARGETS: TargetId[] = ['direct', 'nginx1', 'nginx2', 'weft1', 'weft2'];
+/** HTTP/2 and TCP scenarios, each measured direct and through two sidecars. */
+const PROTO_SCENARIOS = ['h2', 'tcp'] as const;
+type ProtoScenario = (typeof PROTO_SCENARIOS)[number];
+const ALL_TARGETS: string[] = [...HTTP1_TARGETS, ...PROTO_SCENARIOS];
 
 /**
  * Loopback addresses: with prefix "127.0", the upstream is 127.0.2.1:8081, the nginx hops
  * 127.0.2.2:8082 and 127.0.2.3:8083, the client sidecar 127.0.3.1 and the propagation test's
- * sidecars 127.0.4.1-N. --addr-prefix=127.N moves them all, e.g. next to another running mesh.
+ * sidecars 127.0.4.1-N; the HTTP/2 and TCP scenarios' server instance 127.0.5.1 and client
+ * sidecar 127.0.5.2. --addr-prefix=127.N moves them all, e.g. next to another running mesh.
  */
-function addresses(prefix: string): { upstream: Listen; hop: Listen; firstOfTwo: Listen; client: string; propagation: string } {
+function addresses(prefix: string): {
+  upstream: Listen;
+  hop: Listen;
+  firstOfTwo: Listen;
+  client: string;
+  propagation: string;
+  protoServer: string;
+  protoClient: string;
+} {
   return {
+    protoServer: `${prefix}.5.1`,
+    protoClient: `${prefix}.5.2`,
     upstream: { host: `${prefix}.2.1`, port: 8081 },
     hop: { host: `${prefix}.2.2`, port: 8082 },
     firstOfTwo: { host: `${prefix}.2.3`, port: 8083 },
@@ -49,6 +69,8 @@ interface Options {
   settings: BenchSettings;
   addrPrefix: string;
   only: TargetId[];
+  proto: ProtoScenario[];
+  protoSettings: ProtoSettings;
   proxies: number;
   changes: number;
   propagation: boolean;
@@ -67,6 +89,8 @@ function parseOptions(argv: string[]): Options {
       duration: { type: 'string' },
       'wrk-duration': { type: 'string' },
       'wrk-threads': { type: 'string' },
+      'h2-duration': { type: 'string' },
+      'tcp-mib': { type: 'string' },
       proxies: { type: 'string' },
       changes: { type: 'string' },
       'skip-propagation': { type: 'boolean', default: false },
@@ -83,7 +107,7 @@ function parseOptions(argv: string[]): Options {
     return n;
   };
   const only = values.only === undefined ? ALL_TARGETS : values.only.split(',').map((s) => s.trim());
-  for (const t of only) if (!ALL_TARGETS.includes(t as TargetId)) throw new Error(`--only: unknown target "${t}" (${ALL_TARGETS.join(', ')})`);
+  for (const t of only) if (!ALL_TARGETS.includes(t)) throw new Error(`--only: unknown target "${t}" (${ALL_TARGETS.join(', ')})`);
   const addrPrefix = values['addr-prefix'] ?? '127.0';
   if (!/^127\.\d{1,3}$/.test(addrPrefix) || Number(addrPrefix.slice(4)) > 255) {
     throw new Error(`--addr-prefix must look like 127.N (a loopback /16), got "${addrPrefix}"`);
@@ -98,7 +122,18 @@ function parseOptions(argv: string[]): Options {
       wrkDurationS: Math.min(120, num(values['wrk-duration'], quick ? 3 : 10, 'wrk-duration')),
       wrkThreads: Math.round(num(values['wrk-threads'], 2, 'wrk-threads')),
     },
-    only: only as TargetId[],
+    only: only.filter((t): t is TargetId => (HTTP1_TARGETS as string[]).includes(t)),
+    proto: only.filter((t): t is ProtoScenario => (PROTO_SCENARIOS as readonly string[]).includes(t)),
+    protoSettings: {
+      h2Clients: 16,
+      h2Streams: 10,
+      h2Threads: 2,
+      h2WarmupS: quick ? 1 : 2,
+      h2DurationS: Math.min(120, num(values['h2-duration'], quick ? 3 : 10, 'h2-duration')),
+      tcpConnections: 16,
+      tcpBytesPerConnection: Math.round(num(values['tcp-mib'], quick ? 16 : 64, 'tcp-mib') * 2 ** 20),
+      tcpTimeLimitS: quick ? 10 : 30,
+    },
     proxies: Math.min(200, Math.round(num(values.proxies, quick ? 10 : 50, 'proxies'))),
     changes: Math.min(10, Math.round(num(values.changes, 3, 'changes'))),
     propagation: values['skip-propagation'] !== true,
@@ -230,7 +265,7 @@ async function main(): Promise<number> {
     if (weft.rssError !== undefined) report.weftRssError = weft.rssError;
   } else report.weftRssError = 'Weft targets not selected';
 
-  log(`load: ${s.rate} rps fixed over ${s.connections} connections (${s.warmupS} s warm-up + ${s.durationS} s), then wrk ${s.wrkDurationS} s`);
+  if (report.targets.length > 0) log(`load: ${s.rate} rps fixed over ${s.connections} connections (${s.warmupS} s warm-up + ${s.durationS} s), then wrk ${s.wrkDurationS} s`);
   for (const t of report.targets) {
     const ep = endpoints.get(t.id);
     if (ep === undefined) {
@@ -240,6 +275,30 @@ async function main(): Promise<number> {
     await measure(t, ep, s, tools.wrk, base);
   }
   if (weft !== undefined) await weft.stop();
+
+  if (opts.proto.length > 0) {
+    log(`HTTP/2 and TCP scenarios (${opts.proto.join(', ')}): server instance ${addr.protoServer}, client sidecar ${addr.protoClient}`);
+    try {
+      const [xdsPort = 0, httpPort = 0] = await freePorts(2);
+      report.proto = await runProtoScenarios({
+        repoRoot,
+        baseDir: base,
+        serverIp: addr.protoServer,
+        clientIp: addr.protoClient,
+        xdsPort,
+        httpPort,
+        h2load: tools.h2load,
+        h2: opts.proto.includes('h2'),
+        tcp: opts.proto.includes('tcp'),
+        settings: opts.protoSettings,
+        log,
+      });
+      if (tools.h2load !== undefined) report.proto.h2loadVersion = commandOutput(tools.h2load, ['--version']).replace(/^h2load\s*/, '');
+    } catch (err) {
+      report.protoError = errorText(err);
+      log(`  HTTP/2 and TCP scenarios failed: ${report.protoError}`);
+    }
+  }
 
   if (opts.propagation) {
     log(`config propagation with ${opts.proxies} sidecars`);

@@ -1,5 +1,5 @@
-// External tools the benchmark uses (nginx, wrk), installed from Debian when missing, since the
-// benchmark runs on fresh machines.
+// External tools the benchmark uses (nginx, wrk, h2load from nghttp2-client), installed from
+// Debian when missing, since the benchmark runs on fresh machines.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,6 +9,8 @@ export interface Tools {
   /** Undefined when wrk could not be installed: the max-throughput step then reports n/a. */
   wrk: string | undefined;
   nginxVersion: string;
+  /** Undefined when nghttp2-client could not be installed: the HTTP/2 scenario then reports n/a. */
+  h2load: string | undefined;
 }
 
 const SEARCH_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin', '/sbin', '/bin'];
@@ -49,16 +51,19 @@ function aptInstall(packages: readonly string[], log: (s: string) => void): bool
   return true;
 }
 
-/** Finds nginx and wrk, installing the Debian packages when missing. Throws if nginx is unavailable. */
+/** Finds nginx, wrk and h2load, installing the Debian packages when missing. Throws if nginx is unavailable. */
 export function ensureTools(log: (s: string) => void): Tools {
   const missing: string[] = [];
   if (findBinary('nginx') === undefined) missing.push('nginx');
   if (findBinary('wrk') === undefined) missing.push('wrk');
+  if (findBinary('h2load') === undefined) missing.push('nghttp2-client');
   if (missing.length > 0) aptInstall(missing, log);
   const nginx = findBinary('nginx');
   if (nginx === undefined) throw new Error('nginx is not installed and could not be installed (apt-get install nginx)');
   const wrk = findBinary('wrk');
   if (wrk === undefined) log('  wrk is not available: max throughput will be reported as n/a');
+  const h2load = findBinary('h2load');
+  if (h2load === undefined) log('  h2load (nghttp2-client) is not available: HTTP/2 throughput will be reported as n/a');
   let nginxVersion = 'unknown';
   try {
     // nginx -v prints to stderr: "nginx version: nginx/1.22.1"
@@ -67,7 +72,7 @@ export function ensureTools(log: (s: string) => void): Tools {
   } catch {
     // keep unknown
   }
-  return { nginx, wrk, nginxVersion };
+  return { nginx, wrk, nginxVersion, h2load };
 }
 
 export function commandOutput(cmd: string, args: readonly string[]): string {
