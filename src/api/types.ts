@@ -155,6 +155,8 @@ export interface VirtualServiceSpec {
   http: HTTPRoute[];
   /** L4 routes (match by destination port, weighted destinations); absent when none. */
   tcp?: TCPRoute[];
+  /** TLS passthrough routes by SNI (the proxy never terminates TLS); absent when none. */
+  tls?: TLSRoute[];
   exportTo: string[];
 }
 
@@ -169,6 +171,17 @@ export interface RouteDestination {
 
 export interface TCPRoute {
   match: L4MatchAttributes[];
+  route: RouteDestination[];
+}
+
+export interface TLSMatchAttributes {
+  /** SNI values to match; a leading "*." matches any subdomain. */
+  sniHosts: string[];
+  port?: number;
+}
+
+export interface TLSRoute {
+  match: TLSMatchAttributes[];
   route: RouteDestination[];
 }
 

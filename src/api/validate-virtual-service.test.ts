@@ -100,7 +100,7 @@ test('route is required and non-empty; destination.host is required', () => {
   ]);
   assertProblem(rejected('VirtualService', 'hosts: [a]\nhttp: [{route: [{destination: {host: "*.a.com"}}]}]'), 'destination.host:', 'without wildcards');
   assert.deepEqual(rejected('VirtualService', 'hosts: [a]'), [
-    'spec.http: required: expected a list of http routes (Weft supports http and tcp routes)',
+    'spec.http: required: expected a list of http routes (Weft supports http, tcp and tls routes)',
   ]);
 });
 
@@ -181,7 +181,6 @@ test('timeout is a duration', () => {
 test('Istio fields Weft does not support yet are warnings; the resource still loads', () => {
   const r = parse(withSpec('VirtualService', `
     hosts: [reviews]
-    tls: [{match: [{sniHosts: [reviews]}], route: [{destination: {host: reviews}}]}]
     http:
     - match: [{uri: {prefix: /}, scheme: {exact: https}}]
       fault: {delay: {fixedDelay: 5s, exponentialDelay: 1s}}
@@ -190,7 +189,6 @@ test('Istio fields Weft does not support yet are warnings; the resource still lo
   `));
   assert.equal(r.resources.length, 1);
   assert.deepEqual(r.problems, [
-    'warning spec.tls: ignored: not supported yet',
     'warning spec.http[0].match[0].scheme: ignored: not supported yet',
     'warning spec.http[0].fault.delay.exponentialDelay: ignored: not supported yet',
   ]);
@@ -213,6 +211,32 @@ test('tcp routes: match by port, weighted destinations; unsupported match fields
   ]);
   assertProblem(rejected('VirtualService', 'hosts: [a]\ntcp: [{route: [{destination: {host: a}, weight: 60}, {destination: {host: b}, weight: 30}]}]'), 'spec.tcp[0].route:', 'sum to 100');
   assertProblem(rejected('VirtualService', 'hosts: [a]\ntcp: [{match: [{port: 0}], route: [{destination: {host: a}}]}]'), 'spec.tcp[0].match[0].port:');
+});
+
+test('tls routes: match by sniHosts (and port), weighted destinations; field paths on errors', () => {
+  const r = parse(withSpec('VirtualService', `
+    hosts: [api.example.com]
+    tls:
+    - match: [{sniHosts: [api.example.com, "*.api.example.com"], port: 443, sourceLabels: {app: a}}]
+      route:
+      - {destination: {host: api-v1}, weight: 80}
+      - {destination: {host: api-v2, port: {number: 8443}}, weight: 20}
+  `));
+  assert.deepEqual(r.problems, ['warning spec.tls[0].match[0].sourceLabels: ignored: not supported yet']);
+  const vs = r.resources[0] as { spec: { http: unknown[]; tls?: unknown } };
+  assert.deepEqual(vs.spec.http, []);
+  assert.deepEqual(vs.spec.tls, [
+    {
+      match: [{ sniHosts: ['api.example.com', '*.api.example.com'], port: 443 }],
+      route: [{ destination: { host: 'api-v1' }, weight: 80 }, { destination: { host: 'api-v2', port: { number: 8443 } }, weight: 20 }],
+    },
+  ]);
+  assertProblem(rejected('VirtualService', 'hosts: [a]\ntls: [{match: [{port: 443}], route: [{destination: {host: a}}]}]'), 'spec.tls[0].match[0].sniHosts:', 'required');
+  assertProblem(rejected('VirtualService', 'hosts: [a]\ntls: [{match: [{sniHosts: []}], route: [{destination: {host: a}}]}]'), 'spec.tls[0].match[0].sniHosts:');
+  assertProblem(rejected('VirtualService', 'hosts: [a]\ntls: [{match: [{sniHosts: ["a*b"]}], route: [{destination: {host: a}}]}]'), 'spec.tls[0].match[0].sniHosts[0]:');
+  assertProblem(rejected('VirtualService', 'hosts: [a]\ntls: [{route: [{destination: {host: a}}]}]'), 'spec.tls[0].match:');
+  assertProblem(rejected('VirtualService', 'hosts: [a]\ntls: [{match: [{sniHosts: [a]}], route: [{destination: {host: a}, weight: 60}, {destination: {host: b}, weight: 30}]}]'), 'spec.tls[0].route:', 'sum to 100');
+  assertProblem(rejected('VirtualService', 'hosts: [a]\ntls: [{match: [{sniHosts: [a]}], route: [{destination: {host: a}}], redirect: {}}]'), 'spec.tls[0].redirect:');
 });
 
 test('a field that is not in Istio at all is an error with a suggestion', () => {

@@ -1,4 +1,4 @@
-// VirtualService spec: HTTP routes and TCP routes (tls routes are warned about and ignored).
+// VirtualService spec: HTTP routes, TCP routes and TLS passthrough routes (by SNI).
 
 import { exportTarget, gatewayRef, hostname, hostPattern } from './names.js';
 import { re2Regex } from './re2.js';
@@ -14,14 +14,17 @@ import type {
   RouteDestination,
   StringMatch,
   TCPRoute,
+  TLSRoute,
   VirtualServiceSpec,
 } from './types.js';
 import { readRouteFeatures, ROUTE_FEATURE_FIELDS } from './validate-route-features-route.js';
 import { compact, isPlainMap, readLabels, setOwn, type Field, type FieldSet } from './validate-common.js';
 
-const SPEC: FieldSet = { supported: ['hosts', 'gateways', 'http', 'tcp', 'exportTo'], notYet: ['tls'] };
+const SPEC: FieldSet = { supported: ['hosts', 'gateways', 'http', 'tcp', 'tls', 'exportTo'] };
 const TCP_ROUTE: FieldSet = { supported: ['match', 'route'] };
 const L4_MATCH: FieldSet = { supported: ['port'], notYet: ['destinationSubnets', 'sourceLabels', 'sourceNamespace', 'gateways'] };
+const TLS_ROUTE: FieldSet = { supported: ['match', 'route'] };
+const TLS_MATCH: FieldSet = { supported: ['sniHosts', 'port'], notYet: ['destinationSubnets', 'sourceLabels', 'sourceNamespace', 'gateways'] };
 const L4_ROUTE_DESTINATION: FieldSet = { supported: ['destination', 'weight'] };
 const HTTP_ROUTE: FieldSet = {
   supported: ['name', 'match', 'route', 'rewrite', 'timeout', 'retries', ...ROUTE_FEATURE_FIELDS],
@@ -64,14 +67,16 @@ export function validateVirtualServiceSpec(f: Field): VirtualServiceSpec {
   const other = f.get('tcp').present || f.get('tls').present;
   const http = f.get('http').list(readHttpRoute, {
     required: !other,
-    what: 'a list of http routes (Weft supports http and tcp routes)',
+    what: 'a list of http routes (Weft supports http, tcp and tls routes)',
   });
   const tcp = f.get('tcp').present ? f.get('tcp').list(readTcpRoute, { what: 'a list of tcp routes' }) : undefined;
+  const tls = f.get('tls').present ? f.get('tls').list(readTlsRoute, { what: 'a list of tls routes' }) : undefined;
   return {
     hosts,
     gateways,
     http,
     ...(tcp ? { tcp } : {}),
+    ...(tls ? { tls } : {}),
     exportTo: f.get('exportTo').stringList({ check: exportTarget }),
   };
 }
@@ -229,6 +234,23 @@ function readTcpRoute(f: Field): TCPRoute {
     }),
     route,
   };
+}
+
+function readTlsRoute(f: Field): TLSRoute {
+  f.object(TLS_ROUTE, { required: true });
+  const match = f.get('match').list(
+    (m) => {
+      m.object(TLS_MATCH, { required: true });
+      return compact({
+        sniHosts: m.get('sniHosts').stringList({ required: true, nonEmpty: true, check: hostPattern, what: 'a non-empty list of SNI hosts' }),
+        port: m.get('port').int({ min: 1, max: 65535 }),
+      });
+    },
+    { required: true, nonEmpty: true, what: 'a non-empty list of matches with sniHosts' },
+  );
+  const route = f.get('route').list(readL4RouteDestination, { required: true, nonEmpty: true, what: 'a non-empty list of destinations' });
+  checkWeights(f.get('route'));
+  return { match, route };
 }
 
 function readL4RouteDestination(f: Field): RouteDestination {

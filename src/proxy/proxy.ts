@@ -134,7 +134,7 @@ export class Proxy {
       socket.destroy();
       return;
     }
-    if (first.listener.tcpProxy) {
+    if (first.listener.tcpProxy || first.listener.sniChains) {
       this.tcp.accept(socket, first.listener);
       return;
     }

@@ -21,6 +21,7 @@ const REQUIRED_CASES = [
   'vs-route-features',
   'destination-rule-consistent-hash',
   'tcp-routes',
+  'tls-routes',
 ];
 
 test('golden-case-directories-are-all-present', () => {

@@ -15,6 +15,7 @@ import { localWorkloadOf } from './workload.js';
 import { isHttpProtocol } from '../model/services.js';
 import type { GatewayServerPort } from './routes.js';
 import { inboundTcpListeners, outboundTcpListeners } from './tcp.js';
+import { outboundTlsListeners } from './tls.js';
 
 export const DEFAULT_OUTBOUND_PORT = 15001;
 
@@ -75,7 +76,12 @@ export function sidecarListeners(snapshot: Snapshot, proxy: ProxyModel): Json[] 
   // Plain TCP ports (L4): tcp_proxy listeners, inbound for the workload's own, outbound for services'.
   const tcpPorts = (w?.workload.spec.ports ?? []).filter((port) => port.protocol === 'TCP').map((port) => port.servicePort);
   out.push(...inboundTcpListeners(ip, tcpPorts));
-  out.push(...outboundTcpListeners(snapshot, proxy, new Set((w?.workload.spec.ports ?? []).map((port) => port.servicePort))));
+  const own = new Set((w?.workload.spec.ports ?? []).map((port) => port.servicePort));
+  const tcpOut = outboundTcpListeners(snapshot, proxy, own);
+  out.push(...tcpOut);
+  // TLS/HTTPS ports: passthrough listeners routed by SNI (./tls.ts); a port plain TCP took is skipped.
+  const tcpOutPorts = new Set(tcpOut.map((l) => ((l.address as { socket_address: { port_value: number } }).socket_address.port_value)));
+  out.push(...outboundTlsListeners(snapshot, proxy, own, tcpOutPorts));
   return out;
 }
 

@@ -3,7 +3,7 @@
 //   outbound: there is no traffic capture, so every TCP service port P gets a listener on the
 //             sidecar's own <ip>:P (apps connect to their instance address at the service port)
 //             → outbound|P||<host>, or the VirtualService `tcp` route's weighted destinations.
-import type { VirtualService } from '../../api/types.js';
+import type { RouteDestination, VirtualService } from '../../api/types.js';
 import { resolveHost } from '../../api/hosts.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { ProxyModel } from '../model/proxy.js';
@@ -14,14 +14,14 @@ import { inboundClusterName, outboundClusterName } from './names.js';
 import { boundGateways, hostCovers } from './routes.js';
 
 /** Ports a sidecar already uses for itself: admin, explicit outbound HTTP, metrics. */
-const RESERVED_PORTS = new Set([15000, 15001, 15090]);
+export const RESERVED_PORTS = new Set([15000, 15001, 15090]);
 
 export function outboundTcpListenerName(ip: string, port: number): string {
   return `${ip}_${port}`;
 }
 
 /** tcp_proxy's routing part: one `cluster`, or `weighted_clusters` for a weighted split. */
-type TcpTarget = { cluster: string } | { weighted_clusters: { clusters: { name: string; weight: number }[] } };
+export type TcpTarget = { cluster: string } | { weighted_clusters: { clusters: { name: string; weight: number }[] } };
 
 function tcpListener(name: string, address: string, port: number, direction: 'INBOUND' | 'OUTBOUND', statPrefix: string, target: TcpTarget): Json {
   return {
@@ -77,13 +77,18 @@ export function tcpRouteTarget(vs: VirtualService, port: number): TcpTarget | un
   const ns = vs.metadata.namespace;
   for (const r of vs.spec.tcp ?? []) {
     if (r.match.length > 0 && !r.match.some((m) => m.port === undefined || m.port === port)) continue;
-    const clusters = r.route.map((d) => ({
-      name: outboundClusterName(d.destination.port?.number ?? port, d.destination.subset ?? '', resolveHost(d.destination.host, ns)),
-      weight: d.weight ?? (r.route.length === 1 ? 100 : 0),
-    }));
-    const first = clusters[0];
-    if (clusters.length === 1 && first) return { cluster: first.name };
-    return { weighted_clusters: { clusters: clusters.filter((c) => c.weight > 0) } };
+    return l4RouteTarget(r.route, port, ns);
   }
   return undefined;
+}
+
+/** An L4 (tcp or tls) route's destinations as tcp_proxy routing: one cluster, or a weighted split. */
+export function l4RouteTarget(route: readonly RouteDestination[], port: number, ns: string): TcpTarget {
+  const clusters = route.map((d) => ({
+    name: outboundClusterName(d.destination.port?.number ?? port, d.destination.subset ?? '', resolveHost(d.destination.host, ns)),
+    weight: d.weight ?? (route.length === 1 ? 100 : 0),
+  }));
+  const first = clusters[0];
+  if (clusters.length === 1 && first) return { cluster: first.name };
+  return { weighted_clusters: { clusters: clusters.filter((c) => c.weight > 0) } };
 }

@@ -1,9 +1,11 @@
-// LDS: Listener → ListenerConfig. Supports one filter chain with the HTTP connection manager.
+// LDS: Listener → ListenerConfig. One filter chain with the HTTP connection manager or tcp_proxy;
+// or, with the tls_inspector listener filter, tcp_proxy chains matched by SNI (server_names) plus
+// at most one default chain (TLS passthrough, ../network/client-hello.ts).
 import { HCM_TYPE_URL, ROUTER_TYPE_URL } from '../../xds/protos.js';
 import { arr, bool, ConfigRejection, obj, only, str, type J } from './check.js';
 import { decodeRouteConfig } from './decode-route.js';
-import type { HcmConfig, ListenerConfig } from './types.js';
-import { TCP_PROXY_TYPE_URL } from '../../xds/network-filters.js';
+import type { HcmConfig, ListenerConfig, SniChain, TcpProxyConfig } from './types.js';
+import { TCP_PROXY_TYPE_URL, TLS_INSPECTOR_TYPE_URL } from '../../xds/network-filters.js';
 import { decodeTcpProxy, decodeUpgradeConfigs, NO_HCM } from './decode-tcp-proxy.js';
 
 const HCM_FIELDS = [
@@ -53,7 +55,7 @@ function decodeHcm(tc: J, path: string): HcmConfig {
 export function decodeListener(l: J): ListenerConfig {
   const name = str(l.name, 'name');
   const p = `listener ${name}`;
-  only(l, p, ['name', 'address', 'traffic_direction', 'filter_chains']);
+  only(l, p, ['name', 'address', 'traffic_direction', 'filter_chains', 'listener_filters']);
   const addr = obj(l.address, `${p}.address`);
   only(addr, `${p}.address`, ['socket_address']);
   const sa = obj(addr.socket_address, `${p}.address.socket_address`);
@@ -66,21 +68,82 @@ export function decodeListener(l: J): ListenerConfig {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new ConfigRejection(`${p}.address.socket_address.port_value`, 'expected a port 1..65535');
   }
-  const chains = arr(l.filter_chains, `${p}.filter_chains`);
-  if (chains.length !== 1) throw new ConfigRejection(`${p}.filter_chains`, `exactly one filter chain is supported, got ${chains.length}`);
-  const chain = obj(chains[0], `${p}.filter_chains[0]`);
-  only(chain, `${p}.filter_chains[0]`, ['filters', 'name']);
-  const filters = arr(chain.filters, `${p}.filter_chains[0].filters`);
-  if (filters.length !== 1) throw new ConfigRejection(`${p}.filter_chains[0].filters`, 'exactly one network filter is supported');
-  const f = obj(filters[0], `${p}.filter_chains[0].filters[0]`);
-  only(f, `${p}.filter_chains[0].filters[0]`, ['name', 'typed_config']);
-  const tcPath = `${p}.filter_chains[0].filters[0].typed_config`;
-  const tc = obj(f.typed_config, tcPath);
-  if (tc['@type'] === TCP_PROXY_TYPE_URL) {
-    const direction = l.traffic_direction === 'INBOUND' ? 'INBOUND' : 'OUTBOUND';
-    return { name, address, port, direction, hcm: NO_HCM, tcpProxy: decodeTcpProxy(tc, tcPath) };
-  }
-  if (tc['@type'] !== HCM_TYPE_URL) throw new ConfigRejection(tcPath, `network filter ${String(tc['@type'])} is not supported; only the HTTP connection manager and tcp_proxy`);
   const direction = l.traffic_direction === 'INBOUND' ? 'INBOUND' : 'OUTBOUND';
-  return { name, address, port, direction, hcm: decodeHcm(tc, tcPath) };
+  const tlsInspector = decodeListenerFilters(l.listener_filters, `${p}.listener_filters`);
+  const chains = arr(l.filter_chains, `${p}.filter_chains`);
+  if (chains.length === 0) throw new ConfigRejection(`${p}.filter_chains`, 'expected at least one filter chain, got 0');
+  if (chains.length === 1 && !tlsInspector) {
+    const { tc, tcPath, serverNames } = decodeChain(chains[0], `${p}.filter_chains[0]`);
+    if (serverNames) throw new ConfigRejection(`${p}.filter_chains[0].filter_chain_match`, 'server_names needs the envoy.filters.listener.tls_inspector listener filter');
+    if (tc['@type'] === TCP_PROXY_TYPE_URL) return { name, address, port, direction, hcm: NO_HCM, tcpProxy: decodeTcpProxy(tc, tcPath) };
+    if (tc['@type'] !== HCM_TYPE_URL) throw new ConfigRejection(tcPath, `network filter ${String(tc['@type'])} is not supported; only the HTTP connection manager and tcp_proxy`);
+    return { name, address, port, direction, hcm: decodeHcm(tc, tcPath) };
+  }
+  // TLS passthrough: tcp_proxy chains picked by SNI, at most one without a match (the default).
+  if (!tlsInspector) {
+    throw new ConfigRejection(`${p}.filter_chains`, `several filter chains are supported only with the envoy.filters.listener.tls_inspector listener filter, got ${chains.length}`);
+  }
+  const sniChains: SniChain[] = [];
+  const seen = new Set<string>();
+  let fallback: TcpProxyConfig | undefined;
+  chains.forEach((c, i) => {
+    const cp = `${p}.filter_chains[${i}]`;
+    const { tc, tcPath, serverNames } = decodeChain(c, cp);
+    if (tc['@type'] !== TCP_PROXY_TYPE_URL) throw new ConfigRejection(tcPath, `only tcp_proxy is supported in a chain matched by SNI, got ${String(tc['@type'])}`);
+    const tcpProxy = decodeTcpProxy(tc, tcPath);
+    if (!serverNames) {
+      if (fallback) throw new ConfigRejection(`${cp}`, 'at most one filter chain without filter_chain_match.server_names is supported');
+      fallback = tcpProxy;
+      return;
+    }
+    serverNames.forEach((n, j) => {
+      if (seen.has(n)) throw new ConfigRejection(`${cp}.filter_chain_match.server_names[${j}]`, `server name ${n} is matched by an earlier chain`);
+      seen.add(n);
+    });
+    sniChains.push({ serverNames, tcpProxy });
+  });
+  return { name, address, port, direction, hcm: NO_HCM, sniChains, ...(fallback ? { tcpProxy: fallback } : {}) };
+}
+
+/** listener_filters: only tls_inspector (without settings); true when it is there. */
+function decodeListenerFilters(v: unknown, path: string): boolean {
+  if (v === undefined) return false;
+  let tls = false;
+  arr(v, path).forEach((f, i) => {
+    const fp = `${path}[${i}]`;
+    const fo = obj(f, fp);
+    only(fo, fp, ['name', 'typed_config']);
+    const tc = obj(fo.typed_config, `${fp}.typed_config`);
+    if (tc['@type'] !== TLS_INSPECTOR_TYPE_URL) throw new ConfigRejection(fp, `listener filter ${String(fo.name)} (${String(tc['@type'])}) is not supported; only tls_inspector`);
+    only(tc, `${fp}.typed_config`, ['@type']);
+    tls = true;
+  });
+  return tls;
+}
+
+/** One filter chain: its single network filter's typed_config and its server_names, if matched. */
+function decodeChain(c: unknown, cp: string): { tc: J; tcPath: string; serverNames: string[] | undefined } {
+  const chain = obj(c, cp);
+  only(chain, cp, ['filters', 'name', 'filter_chain_match']);
+  let serverNames: string[] | undefined;
+  if (chain.filter_chain_match !== undefined) {
+    const mp = `${cp}.filter_chain_match`;
+    const m = obj(chain.filter_chain_match, mp);
+    only(m, mp, ['server_names']);
+    const list = arr(m.server_names, `${mp}.server_names`);
+    if (list.length === 0) throw new ConfigRejection(`${mp}.server_names`, 'expected at least one server name');
+    serverNames = list.map((n, j) => {
+      const s = str(n, `${mp}.server_names[${j}]`).toLowerCase();
+      if (s.length === 0 || s.slice(s.startsWith('*.') ? 2 : 0).includes('*')) {
+        throw new ConfigRejection(`${mp}.server_names[${j}]`, 'expected a host name or a "*." wildcard');
+      }
+      return s;
+    });
+  }
+  const filters = arr(chain.filters, `${cp}.filters`);
+  if (filters.length !== 1) throw new ConfigRejection(`${cp}.filters`, 'exactly one network filter is supported');
+  const f = obj(filters[0], `${cp}.filters[0]`);
+  only(f, `${cp}.filters[0]`, ['name', 'typed_config']);
+  const tcPath = `${cp}.filters[0].typed_config`;
+  return { tc: obj(f.typed_config, tcPath), tcPath, serverNames };
 }

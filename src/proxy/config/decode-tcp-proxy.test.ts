@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeListener } from './decode-listener.js';
 import { listener, rejects, type J } from './decode-fixtures.js';
-import { TCP_PROXY_TYPE_URL } from '../../xds/network-filters.js';
+import { TCP_PROXY_TYPE_URL, TLS_INSPECTOR_TYPE_URL } from '../../xds/network-filters.js';
 
 function tcpListener(tc: J): J {
   return listener({
@@ -45,4 +45,49 @@ test('upgrade_configs: websocket enables pass-through; other upgrade types are r
   const p = 'listener 0.0.0.0_80.filter_chains[0].filters[0].typed_config.upgrade_configs[0]';
   rejects(() => decodeListener(listener({}, { upgrade_configs: [{ upgrade_type: 'CONNECT' }] })), `${p}.upgrade_type`, /only websocket/);
   rejects(() => decodeListener(listener({}, { upgrade_configs: [{ upgrade_type: 'websocket', filters: [] }] })), `${p}.filters`);
+});
+
+// TLS passthrough: tcp_proxy chains matched by SNI behind the tls_inspector listener filter.
+const TLS_INSPECTOR = { name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': TLS_INSPECTOR_TYPE_URL } };
+
+function sniChain(cluster: string, serverNames?: unknown): J {
+  return {
+    ...(serverNames !== undefined ? { filter_chain_match: { server_names: serverNames } } : {}),
+    filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': TCP_PROXY_TYPE_URL, stat_prefix: 'outbound_443', cluster } }],
+  };
+}
+
+/** `listenerFilters` null: none. */
+function tlsListener(chains: J[], listenerFilters: unknown = [TLS_INSPECTOR]): J {
+  return listener({ name: '127.0.0.5_443', ...(listenerFilters === null ? {} : { listener_filters: listenerFilters }), filter_chains: chains });
+}
+
+test('tls passthrough: server_names chains and one default chain decode', () => {
+  const l = decodeListener(tlsListener([sniChain('api', ['API.example.com', '*.api.example.com']), sniChain('web', ['web.example.com']), sniChain('dflt')]));
+  assert.deepEqual(l.sniChains?.map((c) => [c.serverNames, c.tcpProxy.clusters[0]?.name]), [
+    [['api.example.com', '*.api.example.com'], 'api'],
+    [['web.example.com'], 'web'],
+  ]);
+  assert.equal(l.tcpProxy?.clusters[0]?.name, 'dflt');
+  // Without a default chain, unmatched connections have no chain.
+  const noDefault = decodeListener(tlsListener([sniChain('api', ['api.example.com'])]));
+  assert.equal(noDefault.tcpProxy, undefined);
+  assert.equal(noDefault.sniChains?.length, 1);
+});
+
+test('tls passthrough: what is refused names the field', () => {
+  const p = 'listener 127.0.0.5_443';
+  rejects(() => decodeListener(tlsListener([sniChain('a', ['a.example.com']), sniChain('b')], null)), `${p}.filter_chains`, /tls_inspector/);
+  rejects(() => decodeListener(tlsListener([sniChain('a', ['a.example.com'])], null)), `${p}.filter_chains[0].filter_chain_match`, /tls_inspector/);
+  rejects(() => decodeListener(tlsListener([sniChain('a'), sniChain('b')])), `${p}.filter_chains[1]`, /at most one/);
+  rejects(() => decodeListener(tlsListener([sniChain('a', ['a.example.com']), sniChain('b', ['A.example.com'])])), `${p}.filter_chains[1].filter_chain_match.server_names[0]`, /earlier chain/);
+  rejects(() => decodeListener(tlsListener([sniChain('a', [])])), `${p}.filter_chains[0].filter_chain_match.server_names`);
+  rejects(() => decodeListener(tlsListener([sniChain('a', ['a*.example.com'])])), `${p}.filter_chains[0].filter_chain_match.server_names[0]`);
+  const withPorts = sniChain('a', ['a.example.com']);
+  (withPorts.filter_chain_match as J).destination_port = 443;
+  rejects(() => decodeListener(tlsListener([withPorts])), `${p}.filter_chains[0].filter_chain_match.destination_port`, /not supported/);
+  const other = { name: 'envoy.filters.listener.http_inspector', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector' } };
+  rejects(() => decodeListener(tlsListener([sniChain('a', ['a.example.com'])], [other])), `${p}.listener_filters[0]`, /only tls_inspector/);
+  const hcm = listener({ name: '127.0.0.5_443', listener_filters: [TLS_INSPECTOR] });
+  rejects(() => decodeListener(hcm), `${p}.filter_chains[0].filters[0].typed_config`, /only tcp_proxy/);
 });

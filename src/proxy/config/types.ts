@@ -92,8 +92,19 @@ export interface ListenerConfig {
   port: number;
   direction: 'INBOUND' | 'OUTBOUND';
   hcm: HcmConfig;
-  /** Set for a tcp_proxy listener (then hcm is an empty placeholder): see ../network/tcp-proxy.ts. */
+  /**
+   * Set for a tcp_proxy listener (then hcm is an empty placeholder): see ../network/tcp-proxy.ts.
+   * With `sniChains`, the chain for connections whose SNI matches none (absent: they are closed).
+   */
   tcpProxy?: TcpProxyConfig;
+  /** TLS passthrough (tls_inspector): tcp_proxy chains chosen by the ClientHello's SNI. */
+  sniChains?: SniChain[];
+}
+
+/** A filter chain with `filter_chain_match.server_names` ("*.example.com" wildcards allowed). */
+export interface SniChain {
+  serverNames: string[];
+  tcpProxy: TcpProxyConfig;
 }
 
 export interface ServiceRef {

@@ -45,7 +45,7 @@ export class ListenerManager {
         continue;
       }
       // tcp_proxy listeners keep half-closed connections open (the other direction may still flow).
-      const server = net.createServer({ noDelay: true, allowHalfOpen: cfg.tcpProxy !== undefined }, (socket) => this.onConnection(socket, name));
+      const server = net.createServer({ noDelay: true, allowHalfOpen: cfg.tcpProxy !== undefined || cfg.sniChains !== undefined }, (socket) => this.onConnection(socket, name));
       const handle: ListenerHandle = { config: cfg, server, bound: false, error: null };
       this.listeners.set(name, handle);
       this.bind(handle);

@@ -4,12 +4,18 @@
 // Metrics: Istio's TCP set (../telemetry/tcp-metrics.ts). The client side knows its peer from
 // the EDS endpoint's workload metadata; the server side has no peer exchange on raw TCP, so its
 // source labels are "unknown".
+// TLS passthrough listeners (sniChains) first peek the ClientHello (./client-hello.ts) and proxy
+// with the chain its SNI selects (no match: the default chain; none: closed with flag NR).
 import net from 'node:net';
 import type { ListenerConfig, TcpProxyConfig } from '../config/types.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { PeerMetadata } from '../../xds/node-metadata.js';
 import type { TcpConnectionLabels, TcpMetrics } from '../telemetry/tcp-metrics.js';
 import { splice } from './splice.js';
+import { matchServerName, peekSni } from './client-hello.js';
+
+/** How long a TLS passthrough listener waits for the ClientHello before using its default chain. */
+const SNI_TIMEOUT_MS = 15_000;
 
 /** Weighted pick among the tcp_proxy's clusters. */
 export function pickTcpCluster(cfg: TcpProxyConfig, rand: number): string {
@@ -50,14 +56,35 @@ export class TcpProxy {
   constructor(private readonly deps: TcpProxyDeps) {}
 
   accept(down: net.Socket, listener: ListenerConfig): void {
-    const cfg = listener.tcpProxy;
+    const chains = listener.sniChains;
+    if (!chains) {
+      this.proxy(down, listener, listener.tcpProxy, null);
+      return;
+    }
+    // TLS passthrough: the chain is picked by the ClientHello's SNI; the peeked bytes go first.
+    down.setNoDelay(true);
+    peekSni(down, SNI_TIMEOUT_MS, (sni, head) => {
+      this.proxy(down, listener, matchServerName(chains, sni)?.tcpProxy ?? listener.tcpProxy, head);
+    });
+  }
+
+  private proxy(down: net.Socket, listener: ListenerConfig, cfg: TcpProxyConfig | undefined, head: Buffer | null): void {
+    const inbound = listener.direction === 'INBOUND';
     if (!cfg) {
-      down.destroy();
+      // No chain for this connection (no SNI match and no default chain): Envoy's NR.
+      const labels: TcpConnectionLabels = {
+        reporter: inbound ? 'destination' : 'source',
+        source: inbound ? null : this.deps.self,
+        destination: inbound ? this.deps.self : null,
+        destinationService: null,
+        responseFlags: '-',
+        connectionSecurityPolicy: inbound ? 'none' : 'unknown',
+      };
+      this.fail(down, labels, 'NR');
       return;
     }
     down.pause();
     down.setNoDelay(true);
-    const inbound = listener.direction === 'INBOUND';
     const cluster = this.deps.clusters.get(pickTcpCluster(cfg, Math.random()));
     const labels: TcpConnectionLabels = {
       reporter: inbound ? 'destination' : 'source',
@@ -107,15 +134,20 @@ export class TcpProxy {
       const s = this.deps.metrics.series(labels);
       s.opened.inc();
       this.active++;
-      splice(down, up, {
-        onDownstreamBytes: (n) => s.received.inc(n),
-        onUpstreamBytes: (n) => s.sent.inc(n),
-        onClose: () => {
-          this.active--;
-          host.active--;
-          s.closed.inc();
+      splice(
+        down,
+        up,
+        {
+          onDownstreamBytes: (n) => s.received.inc(n),
+          onUpstreamBytes: (n) => s.sent.inc(n),
+          onClose: () => {
+            this.active--;
+            host.active--;
+            s.closed.inc();
+          },
         },
-      });
+        { downstreamHead: head },
+      );
     });
   }
 
