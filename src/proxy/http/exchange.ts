@@ -422,7 +422,7 @@ export class Exchange {
   private tryRetry(outcome: AttemptOutcome): boolean {
     const rc = this.retry;
     if (!rc || this.finished || this.responseStarted) return false;
-    const d = rc.decide(outcome);
+    const d = rc.decide(outcome, this.cluster ?? undefined);
     if (!d.retry) {
       if (d.urx) this.urx = true;
       return false;
@@ -523,6 +523,7 @@ export class Exchange {
   }
 
   private cleanup(): void {
+    this.retry?.release();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.cancelAcquire?.();

@@ -15,6 +15,8 @@ export class ClusterRuntime {
   hosts: Host[] = [];
   readonly picker: Picker;
   readonly outlier: OutlierDetector | null;
+  /** Requests of this cluster now in a retry (bounded by connectionPool.http.maxRetries). */
+  activeRetries = 0;
 
   constructor(
     readonly config: ClusterConfig,

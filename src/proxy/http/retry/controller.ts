@@ -30,7 +30,7 @@ export function registerRetryMetrics(registry: Registry): void {
   counters = {
     retry: registry.counter({ name: 'envoy_cluster_upstream_rq_retry', help: 'Retries sent upstream.', labelNames }),
     limitExceeded: registry.counter({ name: 'envoy_cluster_upstream_rq_retry_limit_exceeded', help: 'Requests not retried because the retry limit was reached.', labelNames }),
-    overflow: registry.counter({ name: 'envoy_cluster_upstream_rq_retry_overflow', help: 'Requests not retried because the retry budget was exhausted.', labelNames }),
+    overflow: registry.counter({ name: 'envoy_cluster_upstream_rq_retry_overflow', help: 'Requests not retried because the retry budget or the maxRetries circuit breaker said no.', labelNames }),
   };
   children.clear();
 }
@@ -105,7 +105,7 @@ export class RetryController {
   }
 
   /** After a failed attempt (nothing yet sent downstream): retry, and after what back-off? */
-  decide(outcome: AttemptOutcome): RetryDecision {
+  decide(outcome: AttemptOutcome, cluster?: ClusterRuntime): RetryDecision {
     if (!isRetriable(this.policy, outcome)) return { retry: false, urx: false };
     // The body outgrew the buffer: it cannot be replayed (Envoy skips the retry, no flag).
     if (this.replay === null) return { retry: false, urx: false };
@@ -114,13 +114,31 @@ export class RetryController {
       stats?.limitExceeded.inc();
       return { retry: false, urx: true };
     }
+    // DestinationRule connectionPool.http.maxRetries: retries outstanding at once per cluster.
+    if (cluster && !this.holdsRetrySlot && cluster.activeRetries >= cluster.config.pool.limits.maxRetries) {
+      stats?.overflow.inc();
+      return { retry: false, urx: true };
+    }
     if (!this.budget.tryRetry(this.action.retryBudget)) {
       stats?.overflow.inc();
       return { retry: false, urx: true };
     }
     this.retries++;
     stats?.retry.inc();
+    if (cluster && !this.holdsRetrySlot) {
+      cluster.activeRetries++;
+      this.holdsRetrySlot = cluster;
+    }
     return { retry: true, delayMs: retryBackoffMs(this.retries) };
+  }
+
+  /** The cluster whose maxRetries slot this request holds while it is being retried. */
+  private holdsRetrySlot: ClusterRuntime | null = null;
+
+  /** Called once when the request ends: frees its retry slot. */
+  release(): void {
+    if (this.holdsRetrySlot) this.holdsRetrySlot.activeRetries--;
+    this.holdsRetrySlot = null;
   }
 
   get retryCount(): number {

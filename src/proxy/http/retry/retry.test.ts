@@ -7,6 +7,7 @@ import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, retryBackoffMs } from './backoff.js';
 import { RetryBudget } from './budget.js';
 import { RETRY_BUFFER_LIMIT, RetryController } from './controller.js';
 import type { RouteAction } from '../../config/types.js';
+import type { ClusterRuntime } from '../../upstream/cluster-manager.js';
 
 function policy(retryOn: string, codes: number[] = [], numRetries = 2): RetryPolicyConfig {
   let bits = 0;
@@ -182,4 +183,19 @@ test('controller: replay keeps the body up to 64 KiB; beyond that, no retry (and
   const big = RetryController.forRoute(action(policy('5xx', [], 5)), 'unit-buffer-2')!;
   big.disableReplay();
   assert.deepEqual(big.decide(status(503)), { retry: false, urx: false });
+});
+
+test('connectionPool maxRetries bounds the retries outstanding at once per cluster', () => {
+  const cluster = { activeRetries: 0, config: { pool: { limits: { maxRetries: 1 } } } } as unknown as ClusterRuntime;
+  const name = `unit-max-retries-${Math.random()}`;
+  const a = RetryController.forRoute(action(policy('5xx', [], 5)), name)!;
+  const b = RetryController.forRoute(action(policy('5xx', [], 5)), name)!;
+  assert.equal(a.decide(status(503), cluster).retry, true, 'first request takes the only retry slot');
+  assert.equal(a.decide(status(503), cluster).retry, true, 'and keeps it for its later retries');
+  assert.deepEqual(b.decide(status(503), cluster), { retry: false, urx: true }, 'a second request may not retry meanwhile');
+  a.release();
+  assert.equal(cluster.activeRetries, 0);
+  assert.equal(b.decide(status(503), cluster).retry, true, 'the slot is free again');
+  b.release();
+  assert.equal(cluster.activeRetries, 0);
 });
