@@ -64,6 +64,23 @@ test('protocol from the port name prefix, Istio-style, with HTTP as the default'
   assert.deepEqual(w.spec.ports.map((p) => p.protocol), ['HTTP', 'HTTP', 'GRPC', 'HTTP2', 'TCP', 'TLS', 'TCP', 'HTTP']);
 });
 
+test('appProtocol names the protocol ahead of the port name; protocol wins over both', () => {
+  const w = parseValid('Workload', withSpec('Workload', `
+    service: s
+    command: [x]
+    ports:
+    - {name: api, appProtocol: grpc, containerPort: 1001, servicePort: 2001}
+    - {name: web, appProtocol: http2, containerPort: 1002, servicePort: 2002}
+    - {name: http-db, appProtocol: tcp, containerPort: 1003, servicePort: 2003}
+    - {name: x, appProtocol: grpc, protocol: HTTP, containerPort: 1004, servicePort: 2004}
+  `));
+  assert.deepEqual(w.spec.ports.map((p) => p.protocol), ['GRPC', 'HTTP2', 'TCP', 'HTTP']);
+  assertProblem(
+    rejected('Workload', 'service: s\ncommand: [x]\nports: [{name: a, appProtocol: smtp, containerPort: 1, servicePort: 2}]'),
+    'spec.ports[0].appProtocol: expected one of http, http2, grpc, tcp, tls, https, got "smtp"',
+  );
+});
+
 test('service and command are required; command must be a list of strings', () => {
   assert.deepEqual(rejected('Workload', 'replicas: 1'), [
     'spec.service: required: expected a string',

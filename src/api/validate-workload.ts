@@ -1,7 +1,8 @@
 // Workload (weft.dev/v1alpha1): a local process `weft up` runs with a sidecar beside it.
 //
 // Port protocol, when not given, follows Istio's naming convention (the port name's prefix before
-// the first "-": "http", "http-web" → HTTP; "grpc" → GRPC; "http2" → HTTP2; "tcp-db" → TCP).
+// the first "-": "http", "http-web" → HTTP; "grpc" → GRPC; "http2" → HTTP2; "tcp-db" → TCP),
+// unless `appProtocol` (as on a Kubernetes Service port) names it.
 // Unlike Istio, which treats an unrecognised name as TCP, Weft defaults to HTTP so that
 // `weft up` gives HTTP routing and metrics for ports named like "web" or "api".
 
@@ -11,7 +12,7 @@ import type { LocalWorkloadSpec, WorkloadPort } from './types.js';
 import { checkUnique, compact, type Field, type FieldSet } from './validate-common.js';
 
 const SPEC: FieldSet = { supported: ['service', 'serviceAccount', 'replicas', 'ports', 'command', 'env', 'workingDir'] };
-const PORT: FieldSet = { supported: ['name', 'containerPort', 'servicePort', 'protocol'] };
+const PORT: FieldSet = { supported: ['name', 'containerPort', 'servicePort', 'protocol', 'appProtocol'] };
 
 /** Ports the sidecar itself uses on the instance's address (Istio's reserved proxy ports). */
 export const SIDECAR_PORTS: ReadonlyMap<number, string> = new Map([
@@ -52,7 +53,13 @@ function readPort(f: Field): WorkloadPort {
   const name = f.get('name').string({ required: true, check: dnsLabel });
   const containerPort = f.get('containerPort').int({ required: true, min: 1, max: 65535 });
   const servicePort = f.get('servicePort').int({ default: containerPort, min: 1, max: 65535 });
-  const protocol = readProtocol(f.get('protocol')) ?? protocolFromPortName(name) ?? 'HTTP';
+  // Kubernetes/Istio precedence: an explicit protocol, then appProtocol, then the name's prefix.
+  const appProtocol = f.get('appProtocol').string();
+  const fromApp = appProtocol === undefined ? undefined : protocolFromPortName(appProtocol.toLowerCase());
+  if (appProtocol !== undefined && fromApp === undefined) {
+    f.get('appProtocol').error(`expected one of http, http2, grpc, tcp, tls, https, got "${appProtocol}"`);
+  }
+  const protocol = readProtocol(f.get('protocol')) ?? fromApp ?? protocolFromPortName(name) ?? 'HTTP';
 
   for (const [field, port] of [['containerPort', containerPort], ['servicePort', servicePort]] as const) {
     const use = SIDECAR_PORTS.get(port);
