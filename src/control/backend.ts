@@ -4,7 +4,7 @@ import type { Resource } from '../api/types.js';
 import { resourceKey } from '../api/types.js';
 import { formatConfigError } from '../api/errors.js';
 import { parseYamlText } from '../api/parse.js';
-import type { ConfigStore } from './store/config-store.js';
+import { sameResource, type ConfigStore } from './store/config-store.js';
 import type { AppliedStore } from './sources/applied-store.js';
 import type { AdsServer } from './xds/ads-server.js';
 import type { ControlMetrics } from './metrics.js';
@@ -19,9 +19,6 @@ export interface BackendDeps {
   onApplied: () => void;
 }
 
-function sameContent(a: Resource, b: Resource): boolean {
-  return a.apiVersion === b.apiVersion && JSON.stringify([a.metadata, a.spec]) === JSON.stringify([b.metadata, b.spec]);
-}
 
 export class ControlPlaneBackend implements DebugBackend {
   constructor(private readonly deps: BackendDeps) {}
@@ -50,7 +47,7 @@ export class ControlPlaneBackend implements DebugBackend {
     for (const r of parsed.resources) {
       const key = resourceKey(r);
       const current = this.deps.store.get(key);
-      if (current && sameContent(current, r)) {
+      if (current && sameResource(current, r)) {
         unchanged.push(key);
         continue;
       }

@@ -10,7 +10,8 @@ import { lookupType } from './protos.js';
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = Record<string, unknown>;
 
-const WRAPPERS = new Set([
+/** The protobuf wrapper types, which proto3 JSON writes as bare values. */
+export const WRAPPERS: ReadonlySet<string> = new Set([
   'google.protobuf.DoubleValue',
   'google.protobuf.FloatValue',
   'google.protobuf.Int64Value',

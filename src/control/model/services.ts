@@ -42,7 +42,8 @@ export function isHttpProtocol(p: PortProtocol): boolean {
   return p === 'HTTP' || p === 'HTTP2' || p === 'GRPC';
 }
 
-function labelsMatch(selector: Record<string, string>, labels: Record<string, string>): boolean {
+/** Every selector label is present with the same value (an empty selector matches all). */
+export function labelsMatch(selector: Record<string, string>, labels: Record<string, string>): boolean {
   for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
   return true;
 }

@@ -9,7 +9,8 @@ const LAYER_ORDER: readonly Layer[] = ['files', 'registry', 'applied'];
 
 export type StoreListener = (kinds: ReadonlySet<KindName>) => void;
 
-function sameResource(a: Resource, b: Resource): boolean {
+/** Same apiVersion, metadata and spec (where a resource came from does not count). */
+export function sameResource(a: Resource, b: Resource): boolean {
   return a.apiVersion === b.apiVersion && JSON.stringify([a.metadata, a.spec]) === JSON.stringify([b.metadata, b.spec]);
 }
 

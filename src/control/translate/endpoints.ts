@@ -1,15 +1,11 @@
 // EDS: one ClusterLoadAssignment per outbound EDS cluster, filtered by subset labels.
 import type { ServicePort } from '../../api/types.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { endpointPort, type ServiceEndpoint, type ServiceModel } from '../model/services.js';
+import { endpointPort, labelsMatch, type ServiceEndpoint, type ServiceModel } from '../model/services.js';
 import { isDns, type Json } from './clusters.js';
 import { outboundClusterName } from './names.js';
 import { subsetsFor } from './policy.js';
 
-function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
-  return true;
-}
 
 /** Istio's endpoint workload metadata: "name;namespace;canonical-service;revision;cluster". */
 function workloadMetadata(ep: ServiceEndpoint): string {
@@ -25,7 +21,7 @@ export function subsetVariants(snapshot: Snapshot, host: string): { name: string
 
 export function lbEndpointsFor(svc: ServiceModel, port: ServicePort, labels: Record<string, string>): Json[] {
   return svc.endpoints
-    .filter((ep) => matches(labels, ep.labels))
+    .filter((ep) => labelsMatch(labels, ep.labels))
     .map((ep) => ({
       endpoint: { address: { socket_address: { address: ep.address, port_value: endpointPort(ep, port) } } },
       ...(ep.workload !== 'unknown'

@@ -9,7 +9,7 @@ import protobuf from 'protobufjs';
 import { formatConfigError } from '../../api/errors.js';
 import { parseYamlText } from '../../api/parse.js';
 import type { KindName, Resource } from '../../api/types.js';
-import { decodeResource, encodeResource } from '../../xds/json-codec.js';
+import { decodeResource, encodeResource, WRAPPERS } from '../../xds/json-codec.js';
 import { nodeId, type ProxyMetadata } from '../../xds/node-metadata.js';
 import { lookupType, TYPE_URL, type XdsType } from '../../xds/protos.js';
 import type { ProxyModel } from '../model/proxy.js';
@@ -186,20 +186,12 @@ export function checkGolden(dir: string, actual: GoldenOutput): void {
 
 // ---------------------------------------------------------------- proto validity
 
-const KEEP_AS_IS = new Set([
+const KEEP_AS_IS: ReadonlySet<string> = new Set([
   'google.protobuf.Duration',
   'google.protobuf.Struct',
   'google.protobuf.Value',
   'google.protobuf.ListValue',
-  'google.protobuf.DoubleValue',
-  'google.protobuf.FloatValue',
-  'google.protobuf.Int64Value',
-  'google.protobuf.UInt64Value',
-  'google.protobuf.Int32Value',
-  'google.protobuf.UInt32Value',
-  'google.protobuf.BoolValue',
-  'google.protobuf.StringValue',
-  'google.protobuf.BytesValue',
+  ...WRAPPERS,
 ]);
 
 function isDefaultScalar(field: protobuf.Field, value: unknown): boolean {

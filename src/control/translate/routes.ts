@@ -2,7 +2,7 @@
 import type { HTTPMatchRequest, HTTPRoute, StringMatch, VirtualService } from '../../api/types.js';
 import { resolveHost, shortNames } from '../../api/hosts.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { isHttpProtocol, type ServiceModel } from '../model/services.js';
+import { isHttpProtocol, labelsMatch, type ServiceModel } from '../model/services.js';
 import type { ProxyModel } from '../model/proxy.js';
 import type { Json } from './clusters.js';
 import { outboundClusterName, OUTBOUND_ROUTE } from './names.js';
@@ -34,10 +34,6 @@ function headerMatchers(headers: Record<string, StringMatch> | undefined, invert
   });
 }
 
-function labelsMatch(selector: Record<string, string>, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
-  return true;
-}
 
 /** The gateway names a VirtualService (or one of its matches) binds to, resolved to "ns/name". */
 export function boundGateways(gateways: readonly string[], namespace: string): string[] {
