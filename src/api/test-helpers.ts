@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ConfigError } from './errors.js';
 import { parseYamlText } from './parse.js';
 import type { KindName, Resource } from './types.js';
+import { apiVersionsFor } from './validate-resource.js';
 import { repoRoot } from '../testing/repo-root.js';
 
 
@@ -22,22 +23,13 @@ export function dedent(text: string): string {
   return lines.map((l) => l.slice(cut)).join('\n');
 }
 
-const API_VERSION: Readonly<Record<KindName, string>> = {
-  ServiceEntry: 'networking.istio.io/v1',
-  WorkloadEntry: 'networking.istio.io/v1',
-  VirtualService: 'networking.istio.io/v1',
-  DestinationRule: 'networking.istio.io/v1',
-  Gateway: 'networking.istio.io/v1',
-  Workload: 'weft.dev/v1alpha1',
-};
-
 /** A whole document of `kind` named "test" whose spec is the given YAML (indentation free). */
 export function withSpec(kind: KindName, spec: string): string {
   const body = dedent(spec)
     .split('\n')
     .map((l) => (l.trim() === '' ? l : `  ${l}`))
     .join('\n');
-  return `apiVersion: ${API_VERSION[kind]}\nkind: ${kind}\nmetadata:\n  name: test\nspec:\n${body}\n`;
+  return `apiVersion: ${apiVersionsFor(kind)[0]}\nkind: ${kind}\nmetadata:\n  name: test\nspec:\n${body}\n`;
 }
 
 export interface Parsed {

@@ -14,7 +14,8 @@ export type KindName =
   | 'VirtualService'
   | 'DestinationRule'
   | 'Gateway'
-  | 'Workload';
+  | 'Workload'
+  | 'MeshConfig';
 
 export const ALL_KINDS: readonly KindName[] = [
   'ServiceEntry',
@@ -23,6 +24,7 @@ export const ALL_KINDS: readonly KindName[] = [
   'DestinationRule',
   'Gateway',
   'Workload',
+  'MeshConfig',
 ];
 
 export interface ObjectMeta {
@@ -301,14 +303,32 @@ export interface LocalWorkloadSpec {
   workingDir?: string;
 }
 
+// ---------------------------------------------------------------- MeshConfig (weft.dev/v1alpha1)
+
+/** Istio meshConfig fields Weft reads. Absent fields take MESH_DEFAULTS (../control/model/mesh.ts). */
+export interface MeshConfigSpec {
+  /** Namespace whose policies apply mesh-wide (PeerAuthentication, AuthorizationPolicy, Telemetry...). */
+  rootNamespace?: string;
+  /** SPIFFE trust domain of workload identities. */
+  trustDomain?: string;
+}
+
 export type ServiceEntry = ResourceBase<'ServiceEntry', ServiceEntrySpec>;
 export type WorkloadEntry = ResourceBase<'WorkloadEntry', WorkloadEntrySpec>;
 export type VirtualService = ResourceBase<'VirtualService', VirtualServiceSpec>;
 export type DestinationRule = ResourceBase<'DestinationRule', DestinationRuleSpec>;
 export type Gateway = ResourceBase<'Gateway', GatewaySpec>;
 export type LocalWorkload = ResourceBase<'Workload', LocalWorkloadSpec>;
+export type MeshConfig = ResourceBase<'MeshConfig', MeshConfigSpec>;
 
-export type Resource = ServiceEntry | WorkloadEntry | VirtualService | DestinationRule | Gateway | LocalWorkload;
+export type Resource =
+  | ServiceEntry
+  | WorkloadEntry
+  | VirtualService
+  | DestinationRule
+  | Gateway
+  | LocalWorkload
+  | MeshConfig;
 
 export function resourceKey(r: { kind: string; metadata: { namespace: string; name: string } }): string {
   return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;

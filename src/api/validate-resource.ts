@@ -6,6 +6,7 @@ import { ALL_KINDS, ISTIO_NETWORKING_GROUP, WEFT_GROUP, type KindName, type Obje
 import { Field, isPlainMap, Issues, readLabels, type FieldSet, type Issue } from './validate-common.js';
 import { validateDestinationRuleSpec } from './validate-destination-rule.js';
 import { validateGatewaySpec } from './validate-gateway.js';
+import { validateMeshConfigSpec } from './validate-mesh-config.js';
 import { validateServiceEntrySpec } from './validate-service-entry.js';
 import { validateVirtualServiceSpec } from './validate-virtual-service.js';
 import { validateWorkloadEntrySpec } from './validate-workload-entry.js';
@@ -14,8 +15,14 @@ import { validateWorkloadSpec } from './validate-workload.js';
 export const ISTIO_API_VERSIONS: readonly string[] = ['v1', 'v1beta1', 'v1alpha3'].map((v) => `${ISTIO_NETWORKING_GROUP}/${v}`);
 export const WEFT_API_VERSIONS: readonly string[] = [`${WEFT_GROUP}/v1alpha1`];
 
+/** apiVersions accepted per kind; a kind not listed is an Istio networking kind. */
+const API_VERSIONS: Partial<Record<KindName, readonly string[]>> = {
+  Workload: WEFT_API_VERSIONS,
+  MeshConfig: WEFT_API_VERSIONS,
+};
+
 export function apiVersionsFor(kind: KindName): readonly string[] {
-  return kind === 'Workload' ? WEFT_API_VERSIONS : ISTIO_API_VERSIONS;
+  return API_VERSIONS[kind] ?? ISTIO_API_VERSIONS;
 }
 
 type SpecOf<K extends KindName> = Extract<Resource, { kind: K }>['spec'];
@@ -27,6 +34,7 @@ const SPEC_VALIDATORS: { readonly [K in KindName]: (spec: Field) => SpecOf<K> } 
   DestinationRule: validateDestinationRuleSpec,
   Gateway: validateGatewaySpec,
   Workload: validateWorkloadSpec,
+  MeshConfig: validateMeshConfigSpec,
 };
 
 const TOP: FieldSet = { supported: ['apiVersion', 'kind', 'metadata', 'spec'], ignored: ['status'] };

@@ -9,6 +9,7 @@ import type { KindName, Resource } from '../api/types.js';
 import { listCell } from './table.js';
 
 const ALIASES: Readonly<Record<KindName, readonly string[]>> = {
+  MeshConfig: ['meshconfig', 'meshconfigs', 'mc'],
   ServiceEntry: ['serviceentry', 'serviceentries', 'se'],
   WorkloadEntry: ['workloadentry', 'workloadentries', 'we'],
   VirtualService: ['virtualservice', 'virtualservices', 'vs'],
@@ -93,6 +94,9 @@ function kindColumns(r: Resource): { headers: string[]; cells: string[] } {
           listCell((r.spec.ports ?? []).map((p) => `${p.servicePort}/${p.protocol}`)),
         ],
       };
+    default:
+      // Kinds without a layout of their own (MeshConfig, policies): name, namespace and source.
+      return { headers: [], cells: [] };
   }
 }
 

@@ -11,6 +11,7 @@ import type {
 } from '../../api/types.js';
 import { resolveHost } from '../../api/hosts.js';
 import { buildServiceIndex, type ServiceModel } from './services.js';
+import { meshSettings, type MeshSettings } from './mesh.js';
 
 export interface Snapshot {
   /** Monotonic per control plane process. */
@@ -24,6 +25,8 @@ export interface Snapshot {
   readonly gateways: readonly Gateway[];
   /** "namespace/name" → Workload. */
   readonly workloads: ReadonlyMap<string, LocalWorkload>;
+  /** Mesh-wide settings (MeshConfig over Istio's defaults). */
+  readonly mesh: MeshSettings;
 }
 
 function byName<T extends Resource>(a: T, b: T): number {
@@ -72,7 +75,9 @@ export function buildSnapshot(
     workloads = m;
   }
 
-  return Object.freeze({ version, byKind, services, destinationRules, virtualServices, gateways, workloads });
+  const mesh = dirty(['MeshConfig']) || !prev ? meshSettings(ofKind(byKind, 'MeshConfig')) : prev.mesh;
+
+  return Object.freeze({ version, byKind, services, destinationRules, virtualServices, gateways, workloads, mesh });
 }
 
 export function emptySnapshot(): Snapshot {

@@ -1,0 +1,20 @@
+// MeshConfig (weft.dev/v1alpha1): mesh-wide settings with Istio's meshConfig field names, so a
+// user's `meshConfig:` block from an IstioOperator/Helm values file can be pasted as the spec.
+// One per mesh; the first by namespace/name wins (weft analyze warns about extras).
+// Features add their fields here (additively) and their defaults in MESH_DEFAULTS.
+
+import { dnsSubdomain } from './names.js';
+import type { MeshConfigSpec } from './types.js';
+import { compact, type Field, type FieldSet } from './validate-common.js';
+
+const MESH_CONFIG: FieldSet = {
+  supported: ['rootNamespace', 'trustDomain'],
+};
+
+export function validateMeshConfigSpec(f: Field): MeshConfigSpec {
+  f.object(MESH_CONFIG, { required: true });
+  return compact({
+    rootNamespace: f.get('rootNamespace').string({ check: dnsSubdomain }),
+    trustDomain: f.get('trustDomain').string({ check: dnsSubdomain }),
+  });
+}

@@ -1,0 +1,16 @@
+// Mesh-wide settings: the first MeshConfig resource (by namespace/name) over Istio's defaults.
+import type { MeshConfig, MeshConfigSpec } from '../../api/types.js';
+
+export type MeshSettings = Readonly<Required<MeshConfigSpec>>;
+
+export const MESH_DEFAULTS: MeshSettings = Object.freeze({
+  rootNamespace: 'istio-system',
+  trustDomain: 'cluster.local',
+});
+
+export function meshSettings(configs: readonly MeshConfig[]): MeshSettings {
+  const first = configs[0];
+  if (!first) return MESH_DEFAULTS;
+  const defined = Object.fromEntries(Object.entries(first.spec).filter(([, v]) => v !== undefined));
+  return Object.freeze({ ...MESH_DEFAULTS, ...defined });
+}
