@@ -37,6 +37,21 @@ export class ClusterRuntime {
   }
 
   /**
+   * A retry's pick with Envoy's previous_hosts predicate: among the eligible hosts not `tried` yet
+   * when there are any, else among all. Least-request's two choices would otherwise keep
+   * landing on a fast-failing host (it never has requests in flight). Consistent-hash clusters
+   * re-pick from the whole ring (filtering would rebuild it per retry).
+   */
+  pickUntried(tried: readonly Host[]): Host | undefined {
+    const policy = this.config.lbPolicy;
+    if (tried.length === 0 || policy === 'RING_HASH' || policy === 'MAGLEV') return this.pick();
+    const od = this.outlier;
+    const eligible = od ? eligibleHosts(this.hosts, od, this.config.healthyPanicThreshold) : this.hosts;
+    const rest = eligible.filter((h) => !tried.includes(h));
+    return this.picker.pick(rest.length > 0 ? rest : eligible);
+  }
+
+  /**
    * The result of one upstream request to `host`, for outlier detection: the response status when
    * the response started, else what the flag says happened (connect failure, reset, timeout).
    */
