@@ -549,7 +549,10 @@ export class Exchange {
     const inbound = this.inbound;
     let peer = this.peer;
     if (!inbound && !peer && hostRef) peer = peerFromWorkloadMetadata(hostRef.endpoint.workload, hostRef.endpoint.serviceAccount);
-    const service = this.cluster?.config.service ?? null;
+    // A local reply before forwarding (fault abort, redirect, NC...) still names the route's
+    // destination service, as Istio's stats do (Envoy knows the route's cluster once routed).
+    const routed = this.cluster ?? (this.route ? this.ctx.clusters.get(this.route.action.clusters[0]?.name ?? '') : undefined);
+    const service = routed?.config.service ?? null;
     const grpc = this.headerValue('content-type').startsWith('application/grpc');
     ctx.metrics.record({
       reporter: inbound ? 'destination' : 'source',
