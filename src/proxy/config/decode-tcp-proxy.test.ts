@@ -26,7 +26,7 @@ test('tcp_proxy: weighted_clusters keep their weights', () => {
 
 test('tcp_proxy: unsupported fields, both or neither target, zero weights are refused', () => {
   const p = 'listener 127.0.0.5_6379.filter_chains[0].filters[0].typed_config';
-  rejects(() => decodeListener(tcpListener({ cluster: 'a', idle_timeout: '1s' })), `${p}.idle_timeout`, /not supported/);
+  rejects(() => decodeListener(tcpListener({ cluster: 'a', max_connect_attempts: 2 })), `${p}.max_connect_attempts`, /not supported/);
   rejects(() => decodeListener(tcpListener({})), p, /exactly one of cluster or weighted_clusters/);
   rejects(() => decodeListener(tcpListener({ cluster: 'a', weighted_clusters: { clusters: [{ name: 'a', weight: 1 }] } })), p);
   rejects(() => decodeListener(tcpListener({ weighted_clusters: { clusters: [{ name: 'a', weight: 0 }] } })), `${p}.weighted_clusters.clusters`, /sum to 0/);

@@ -7,6 +7,7 @@ import { UNLIMITED, type PoolConfig } from '../config/cluster-policy.js';
 import { ProxyError } from '../errors.js';
 import type { Host } from './host.js';
 import { UpstreamConnection } from './upstream-connection.js';
+import { applyTcpKeepalive } from '../network/tcp-keepalive.js';
 
 export type AcquireCallback = (err: ProxyError | null, conn: UpstreamConnection | null, reused: boolean) => void;
 
@@ -30,6 +31,8 @@ export class ClusterPool {
   open = 0;
   /** Requests that overflowed a limit (upstream_rq_pending_overflow). */
   overflows = 0;
+  /** TCP proxy connections refused by max_connections (upstream_cx_overflow). */
+  cxOverflows = 0;
   private waiters: Waiter[] = [];
   private waiterHead = 0;
 
@@ -40,7 +43,32 @@ export class ClusterPool {
     private readonly hosts: () => readonly Host[],
     private readonly connector: Connector = (h, t, cb) => new UpstreamConnection(h, t, cb),
     private readonly onOverflow: (cluster: string) => void = NOOP,
+    private readonly onCxOverflow: (cluster: string) => void = NOOP,
   ) {}
+
+  /**
+   * For the TCP proxy (one upstream connection per downstream one, never pooled): takes a slot of
+   * max_connections for a connection to `host`, shared with the HTTP pool's connections. Returns
+   * the function that gives it back (once; call it when the connection closes), or null over the
+   * limit (counted as upstream_cx_overflow; the caller closes with UO).
+   */
+  reserveConnection(host: Host): (() => void) | null {
+    if (this.open >= this.config.limits.maxConnections) {
+      this.cxOverflows++;
+      this.onCxOverflow(this.name);
+      return null;
+    }
+    this.open++;
+    host.open++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.open--;
+      host.open--;
+      this.drain();
+    };
+  }
 
   get pending(): number {
     return this.waiters.length - this.waiterHead;
@@ -115,7 +143,7 @@ export class ClusterPool {
       else cb(null, conn, false);
     });
     const ka = this.config.tcpKeepalive;
-    if (ka) conn.socket.setKeepAlive(true, ka.timeMs);
+    if (ka) applyTcpKeepalive(conn.socket, ka);
     conn.socket.once('close', () => {
       this.open--;
       host.open--;
