@@ -91,3 +91,20 @@ test('tls passthrough: what is refused names the field', () => {
   const hcm = listener({ name: '127.0.0.5_443', listener_filters: [TLS_INSPECTOR] });
   rejects(() => decodeListener(hcm), `${p}.filter_chains[0].filters[0].typed_config`, /only tcp_proxy/);
 });
+
+test('tcp_proxy: idle_timeout and max_downstream_connection_duration decode; absent stays absent', () => {
+  const l = decodeListener(tcpListener({ cluster: 'a', idle_timeout: '30s', max_downstream_connection_duration: '1.5s' }));
+  assert.equal(l.tcpProxy?.idleTimeoutMs, 30_000);
+  assert.equal(l.tcpProxy?.maxDownstreamConnectionDurationMs, 1500);
+  const off = decodeListener(tcpListener({ weighted_clusters: { clusters: [{ name: 'a', weight: 1 }] }, idle_timeout: '0s' }));
+  assert.equal(off.tcpProxy?.idleTimeoutMs, 0, '0s turns the idle timeout off');
+  const none = decodeListener(tcpListener({ cluster: 'a' }));
+  assert.equal(none.tcpProxy?.idleTimeoutMs, undefined);
+  assert.equal(none.tcpProxy?.maxDownstreamConnectionDurationMs, undefined);
+});
+
+test('tcp_proxy: bad timeouts are refused naming the field', () => {
+  const p = 'listener 127.0.0.5_6379.filter_chains[0].filters[0].typed_config';
+  rejects(() => decodeListener(tcpListener({ cluster: 'a', idle_timeout: 'soon' })), `${p}.idle_timeout`, /duration/);
+  rejects(() => decodeListener(tcpListener({ cluster: 'a', max_downstream_connection_duration: '0s' })), `${p}.max_downstream_connection_duration`, /at least 1ms/);
+});
