@@ -8,7 +8,7 @@
 // source labels are "unknown".
 // TLS passthrough listeners (sniChains) first peek the ClientHello (./client-hello.ts) and proxy
 // with the chain its SNI selects (no match: the default chain; none: closed with flag NR).
-import net from 'node:net';
+import type net from 'node:net';
 import type { ListenerConfig, TcpProxyConfig } from '../config/types.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { PeerMetadata } from '../../xds/node-metadata.js';
