@@ -1,9 +1,10 @@
 // DestinationRule limits on plain TCP (L4) traffic through real sidecars, control plane and
 // upstream TCP apps (test/fixtures/tcp-counter.ts):
-// - connectionPool.tcp.maxConnections 1: while one connection is open, a second one through the
-//   client sidecar is closed at once and never reaches the upstream (which never holds more than
-//   one); UO shows in istio_tcp_connections_opened/closed (response_flags) and in
-//   envoy_cluster_upstream_cx_overflow; once the first closes, a new connection works.
+// - connectionPool.tcp.maxConnections 1 with http1MaxPendingRequests 1 (Envoy's max_pending_requests
+//   is the queue bound for TCP too): while one connection is open, a second one waits in the
+//   client sidecar (envoy_cluster_upstream_cx_overflow), a third is closed at once with UO
+//   (istio_tcp_connections_opened/closed response_flags, envoy_cluster_upstream_rq_pending_overflow);
+//   the upstream never holds more than one; when the first closes, the waiting one gets through.
 // - outlierDetection on a TCP service with two endpoints, one refusing connections: its connect
 //   failures (UF) eject it after consecutive5xxErrors, and every later connection succeeds.
 import { after, before, describe, it } from 'node:test';
@@ -48,7 +49,7 @@ metadata: {name: limited, namespace: default}
 spec:
   host: limited
   trafficPolicy:
-    connectionPool: {tcp: {maxConnections: 1}}
+    connectionPool: {tcp: {maxConnections: 1}, http: {http1MaxPendingRequests: 1}}
 ---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
@@ -154,36 +155,39 @@ describe('tcp connection limits and outlier detection through sidecars', { timeo
     await stopAll();
   });
 
-  it('max-connections-1-closes-a-second-tcp-connection-with-UO-until-the-first-closes', async () => {
+  it('max-connections-1-queues-one-tcp-connection-and-closes-the-next-with-UO', async () => {
     const first = await attempt(client.ip, LIMITED_PORT);
     assert.ok(first.echoed, 'the first connection reaches the upstream');
     assert.equal(counts(limitedApp).open, 1);
 
-    // Over the limit: closed by the sidecar, nothing echoed, the upstream never sees it.
-    for (let i = 0; i < 3; i++) {
-      const second = await attempt(client.ip, LIMITED_PORT);
-      assert.equal(second.echoed, false, 'a second connection is refused while the first is open');
-      assert.equal(second.echoed ? '' : second.got, '');
-    }
-    assert.deepEqual(counts(limitedApp), { open: 1, max: 1, total: 1 });
+    // The second is accepted by the sidecar and waits for a connection slot: its "ping" is held.
+    const cluster = { cluster_name: LIMITED_CLUSTER };
+    const second = attempt(client.ip, LIMITED_PORT, 60_000);
+    await waitFor('the second connection is queued', async () => (await metric(client.admin, 'envoy_cluster_upstream_cx_overflow', cluster)) === 1);
 
-    const labels = { reporter: 'source', destination_service_name: 'limited', response_flags: 'UO' };
-    assert.equal(await metric(client.admin, 'istio_tcp_connections_opened_total', labels), 3);
-    assert.equal(await metric(client.admin, 'istio_tcp_connections_closed_total', labels), 3);
-    assert.equal(await metric(client.admin, 'envoy_cluster_upstream_cx_overflow', { cluster_name: LIMITED_CLUSTER }), 3);
+    // The queue (http1MaxPendingRequests 1) is full: the third is closed at once, never echoed.
+    const third = await attempt(client.ip, LIMITED_PORT);
+    assert.equal(third.echoed, false, 'a connection beyond the queue is closed');
+    assert.equal(third.echoed ? '' : third.got, '');
+    assert.deepEqual(counts(limitedApp), { open: 1, max: 1, total: 1 }, 'only the first reached the upstream');
+    const uo = { reporter: 'source', destination_service_name: 'limited', response_flags: 'UO' };
+    assert.equal(await metric(client.admin, 'istio_tcp_connections_opened_total', uo), 1);
+    assert.equal(await metric(client.admin, 'istio_tcp_connections_closed_total', uo), 1);
+    assert.equal(await metric(client.admin, 'envoy_cluster_upstream_rq_pending_overflow', cluster), 1);
 
-    // The first closes: its slot is given back and a new connection gets through (bounded tries:
-    // the slot frees once the upstream side has closed too).
+    // The first closes: its slot goes to the waiting second, whose held "ping" now comes back.
     await closeAndWait(first.sock);
-    let next: Attempt | undefined;
-    for (let i = 0; i < 50 && !next?.echoed; i++) {
-      next = await attempt(client.ip, LIMITED_PORT);
-      if (!next.echoed) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(next?.echoed, 'a connection after the first closed works');
-    await closeAndWait(next.sock);
+    const r2 = await second;
+    assert.ok(r2.echoed, 'the queued connection got through once the first closed');
     assert.equal(counts(limitedApp).max, 1, 'the upstream never held more than one connection');
-    assert.equal(await metric(client.admin, 'istio_tcp_connections_opened_total', { ...labels, response_flags: '-' }), 2);
+    await closeAndWait(r2.sock);
+
+    // And later connections work again (bounded tries: the slot frees once the upstream side closed).
+    let next: Attempt | undefined;
+    for (let i = 0; i < 50 && !next?.echoed; i++) next = await attempt(client.ip, LIMITED_PORT);
+    assert.ok(next?.echoed, 'a new connection works');
+    await closeAndWait(next.sock);
+    assert.equal(counts(limitedApp).max, 1);
   });
 
   it('outlier-detection-ejects-a-tcp-endpoint-refusing-connections', async () => {

@@ -1,5 +1,5 @@
-// The TCP proxy's upstream side on real loopback sockets: max_connections (UO, counted, the slot
-// given back on close), outlier results of connects (failures eject, a success resets the count),
+// The TCP proxy's upstream side on real loopback sockets: max_connections (over it: the pending
+// queue, then UO; the slot given back on close), outlier results of connects (failures eject, a success resets the count),
 // and the connection timers (idle_timeout closes without a flag, max_downstream_connection_duration
 // with DT), seen in Istio's TCP metrics.
 import { test } from 'node:test';
@@ -19,9 +19,11 @@ import { findSamples, parseExposition } from '../../telemetry/exposition-parser.
 const HOST = '127.0.43.1';
 const NAME = 'outbound|7000||svc.default.svc.cluster.local';
 
-async function echoServer(): Promise<{ port: number; close: () => void; open: () => number }> {
+async function echoServer(): Promise<{ port: number; close: () => void; open: () => number; accepted: () => number }> {
   const sockets = new Set<net.Socket>();
+  let accepted = 0;
   const srv = net.createServer((s) => {
+    accepted++;
     sockets.add(s);
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
@@ -31,6 +33,7 @@ async function echoServer(): Promise<{ port: number; close: () => void; open: ()
   return {
     port: (srv.address() as net.AddressInfo).port,
     open: () => sockets.size,
+    accepted: () => accepted,
     close: () => {
       for (const s of sockets) s.destroy();
       srv.close();
@@ -58,20 +61,60 @@ function connect(cm: ClusterManager, port?: number): Promise<TcpUpstreamResult> 
   return new Promise((resolve) => connectTcpUpstream(c, host, resolve));
 }
 
-test('tcp-max-connections-overflows-with-UO-and-frees-the-slot-on-close', async () => {
+test('tcp-max-connections-queue-up-to-max-pending-then-UO-and-slots-free-on-close', async () => {
   const srv = await echoServer();
-  const cm = manager([srv.port], { circuit_breakers: { thresholds: [{ max_connections: 1 }] } });
+  const cm = manager([srv.port], { circuit_breakers: { thresholds: [{ max_connections: 1, max_pending_requests: 1 }] } });
+  const pool = cm.get(NAME)!.pool;
   const first = await connect(cm);
   assert.ok(first.ok);
-  const second = await connect(cm);
-  assert.deepEqual(second.ok ? 'connected' : second.flag, 'UO');
-  assert.equal(cm.stats()[0]?.overflows, 0, 'not a pending-request overflow');
-  assert.equal(cm.get(NAME)!.pool.cxOverflows, 1);
+  // The second waits in the pending queue (a max_connections overflow), the third overflows it.
+  let secondDone = false;
+  const second = connect(cm).finally(() => (secondDone = true));
+  assert.equal(pool.pending, 1);
+  assert.equal(pool.cxOverflows, 1);
+  const third = await connect(cm);
+  assert.deepEqual(third.ok ? 'connected' : third.flag, 'UO');
+  assert.equal(pool.overflows, 1, 'counted as a pending overflow');
+  assert.equal(secondDone, false, 'the queued connection still waits');
+  assert.equal(srv.open(), 1);
+  // A queued connection whose downstream goes away leaves the queue.
+  const c = cm.get(NAME)!;
+  let gaveUpDone = false;
+  const cancel = connectTcpUpstream(c, c.pick()!, () => (gaveUpDone = true));
+  assert.equal(gaveUpDone, true, 'the queue (1) was full: UO at once');
+  cancel();
+  // The first closes: its slot goes to the queued one.
+  first.socket.destroy();
+  const r2 = await second;
+  assert.ok(r2.ok, 'the queued connection got the freed slot');
+  assert.equal(pool.pending, 0);
+  r2.socket.destroy();
+  await new Promise<void>((r) => r2.socket.once('close', () => r()));
+  const again = await connect(cm);
+  assert.ok(again.ok, 'the slot was given back');
+  again.socket.destroy();
+  srv.close();
+});
+
+test('tcp-queued-connection-cancelled-before-its-turn-never-connects', async () => {
+  const srv = await echoServer();
+  const cm = manager([srv.port], { circuit_breakers: { thresholds: [{ max_connections: 1, max_pending_requests: 5 }] } });
+  const c = cm.get(NAME)!;
+  const first = await connect(cm);
+  assert.ok(first.ok);
+  let called = false;
+  const cancel = connectTcpUpstream(c, c.pick()!, () => (called = true));
+  assert.equal(c.pool.pending, 1);
+  cancel();
+  assert.equal(c.pool.pending, 0);
   first.socket.destroy();
   await new Promise<void>((r) => first.socket.once('close', () => r()));
-  const third = await connect(cm);
-  assert.ok(third.ok, 'the slot was given back');
-  third.socket.destroy();
+  const next = await connect(cm);
+  assert.ok(next.ok);
+  assert.equal(called, false);
+  for (let i = 0; i < 500 && srv.accepted() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(srv.accepted(), 2, 'the cancelled one never connected');
+  next.socket.destroy();
   srv.close();
 });
 

@@ -1,6 +1,7 @@
 // The TCP proxy's upstream connection, as Envoy's tcp_proxy gets one from its TCP connection
-// pool: the cluster's max_connections circuit breaker first (over the limit: UO at once, counted
-// as upstream_cx_overflow; the slot is shared with the HTTP pool and given back when the upstream
+// pool: a slot of the cluster's max_connections first (shared with the HTTP pool; when none is
+// free the connection waits in the cluster's pending queue, counted as upstream_cx_overflow, and
+// beyond max_pending_requests it fails at once with UO; the slot is given back when the upstream
 // socket closes), then a connect bounded by the cluster's connect_timeout (failure or timeout:
 // UF), the cluster's TCP keepalive, and the result fed to outlier detection as Envoy's TCP pool
 // does with split_external_local_origin_errors off: a refused/failed connect counts as a 503
@@ -14,18 +15,34 @@ import { applyTcpKeepalive } from './tcp-keepalive.js';
 /** Envoy's connect_timeout when a cluster has none (Istio always sends one, 10s by default). */
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
-export type TcpUpstreamResult = { ok: true; socket: net.Socket } | { ok: false; flag: 'UO' | 'UF'; reason: string };
+export type TcpUpstreamResult = { ok: true; socket: net.Socket } | { ok: false; flag: string; reason: string };
 
 /**
  * Connects to `host` of `cluster`; `done` runs once (possibly synchronously, for UO) unless the
  * returned cancel function runs first (the downstream went away: no outlier result is recorded).
  */
 export function connectTcpUpstream(cluster: ClusterRuntime, host: Host, done: (r: TcpUpstreamResult) => void): () => void {
-  const release = cluster.pool.reserveConnection(host);
-  if (!release) {
-    done({ ok: false, flag: 'UO', reason: 'max_connections reached' });
-    return () => {};
-  }
+  let cancelled = false;
+  let cancelConnect = (): void => {};
+  const leaveQueue = cluster.pool.reserveConnection(host, (err, release) => {
+    if (cancelled) {
+      release?.();
+      return;
+    }
+    if (err || !release) {
+      done({ ok: false, flag: err?.flag ?? 'UO', reason: err?.message ?? 'overflow' });
+      return;
+    }
+    cancelConnect = connect(cluster, host, release, done);
+  });
+  return () => {
+    cancelled = true;
+    leaveQueue();
+    cancelConnect();
+  };
+}
+
+function connect(cluster: ClusterRuntime, host: Host, release: () => void, done: (r: TcpUpstreamResult) => void): () => void {
   let settled = false;
   const up = net.connect({ host: host.address, port: host.port, allowHalfOpen: true, noDelay: true });
   up.once('close', release);

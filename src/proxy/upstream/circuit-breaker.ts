@@ -14,11 +14,16 @@ export type AcquireCallback = (err: ProxyError | null, conn: UpstreamConnection 
 /** Creates a connection; `onConnect` runs once when it is connected or has failed. */
 export type Connector = (host: Host, connectTimeoutMs: number, onConnect: (err: ProxyError | null) => void) => UpstreamConnection;
 
+/** A TCP proxy connection's slot of max_connections: its release function, or the failure. */
+export type ReserveCallback = (err: ProxyError | null, release: (() => void) | null) => void;
+
 interface Waiter {
   host: Host;
   connectTimeoutMs: number;
   cb: AcquireCallback;
   cancelled: boolean;
+  /** Set for a TCP proxy connection waiting for a slot (then `cb` is unused). */
+  tcp?: ReserveCallback;
 }
 
 /** Max idle connections kept per host. */
@@ -31,7 +36,7 @@ export class ClusterPool {
   open = 0;
   /** Requests that overflowed a limit (upstream_rq_pending_overflow). */
   overflows = 0;
-  /** TCP proxy connections refused by max_connections (upstream_cx_overflow). */
+  /** Times a connection could not be opened because of max_connections (upstream_cx_overflow). */
   cxOverflows = 0;
   private waiters: Waiter[] = [];
   private waiterHead = 0;
@@ -47,17 +52,37 @@ export class ClusterPool {
   ) {}
 
   /**
-   * For the TCP proxy (one upstream connection per downstream one, never pooled): takes a slot of
-   * max_connections for a connection to `host`, shared with the HTTP pool's connections. Returns
-   * the function that gives it back (once; call it when the connection closes), or null over the
-   * limit (counted as upstream_cx_overflow; the caller closes with UO).
+   * For the TCP proxy (one upstream connection per downstream one, never pooled), as Envoy's TCP
+   * connection pool: a slot of max_connections (shared with the HTTP pool's connections) for a
+   * connection to `host`, at once or after waiting in the pending queue, whose bound
+   * max_pending_requests is then the connection limit (beyond it: UO, counted as a pending
+   * overflow). Waiting because of max_connections counts an upstream_cx_overflow. `cb` gets the
+   * function that gives the slot back (call it when the connection closes). Returns a function
+   * that gives up the place in the queue.
    */
-  reserveConnection(host: Host): (() => void) | null {
-    if (this.open >= this.config.limits.maxConnections) {
-      this.cxOverflows++;
-      this.onCxOverflow(this.name);
-      return null;
+  reserveConnection(host: Host, cb: ReserveCallback): () => void {
+    const limits = this.config.limits;
+    if (this.pending === 0 && this.open < limits.maxConnections) {
+      cb(null, this.takeSlot(host));
+      return NOOP;
     }
+    if (this.pending >= limits.maxPendingRequests) {
+      this.overflows++;
+      this.onOverflow(this.name);
+      cb(new ProxyError('UO', 'overflow'), null);
+      return NOOP;
+    }
+    if (this.open >= limits.maxConnections) this.cxOverflow();
+    const w: Waiter = { host, connectTimeoutMs: 0, cb: NOOP, cancelled: false, tcp: cb };
+    this.waiters.push(w);
+    this.drain();
+    return () => {
+      w.cancelled = true;
+      this.compact();
+    };
+  }
+
+  private takeSlot(host: Host): () => void {
     this.open++;
     host.open++;
     let released = false;
@@ -68,6 +93,11 @@ export class ClusterPool {
       host.open--;
       this.drain();
     };
+  }
+
+  private cxOverflow(): void {
+    this.cxOverflows++;
+    this.onCxOverflow(this.name);
   }
 
   get pending(): number {
@@ -100,6 +130,7 @@ export class ClusterPool {
       this.overflow(cb);
       return NOOP;
     }
+    if (this.open >= limits.maxConnections) this.cxOverflow();
     const w: Waiter = { host, connectTimeoutMs, cb, cancelled: false };
     this.waiters.push(w);
     this.drain();
@@ -178,6 +209,21 @@ export class ClusterPool {
         this.waiterHead++;
         continue;
       }
+      if (w.tcp) {
+        if (this.open < this.config.limits.maxConnections) {
+          this.waiterHead++;
+          w.tcp(null, this.takeSlot(w.host));
+          continue;
+        }
+        // At the limit: an idle pooled connection (any host) makes room for it.
+        for (const h of this.hosts()) {
+          if (h.idle.length > 0) {
+            h.idle.pop()!.destroy();
+            break;
+          }
+        }
+        break;
+      }
       const idle = takeIdle(w.host);
       if (idle) {
         this.waiterHead++;
@@ -214,7 +260,11 @@ export class ClusterPool {
     const ws = this.waiters.slice(this.waiterHead);
     this.waiters = [];
     this.waiterHead = 0;
-    for (const w of ws) if (!w.cancelled) w.cb(new ProxyError('UH', 'cluster removed'), null, false);
+    for (const w of ws) {
+      if (w.cancelled) continue;
+      if (w.tcp) w.tcp(new ProxyError('UH', 'cluster removed'), null);
+      else w.cb(new ProxyError('UH', 'cluster removed'), null, false);
+    }
   }
 }
 

@@ -11,7 +11,7 @@ export function clusterMetricsHooks(registry: Registry, clusters: () => ClusterM
   });
   const cxOverflow = registry.counter({
     name: 'envoy_cluster_upstream_cx_overflow',
-    help: 'TCP proxy connections refused by the max_connections circuit breaker (closed with UO).',
+    help: 'Times a connection could not be opened because of the max_connections circuit breaker (the request or TCP connection waited in the pending queue).',
     labelNames: ['cluster_name'],
   });
   registry.gauge({
