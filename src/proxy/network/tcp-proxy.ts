@@ -1,8 +1,8 @@
 // envoy.filters.network.tcp_proxy: one accepted connection → a cluster (weighted pick) → a host →
 // a new upstream connection (never pooled), then the two are spliced (./splice.ts). A host-less
-// cluster closes the connection with flag UH, a failed or timed-out connect with UF, the
-// cluster's max_connections circuit breaker with UO (./tcp-upstream.ts, which also feeds outlier
-// detection). Connected: idle_timeout and max_downstream_connection_duration (./tcp-timeouts.ts).
+// cluster closes the connection with flag UH, a failed or timed-out connect with UF; over the
+// cluster's max_connections the connection waits in its pending queue, and beyond that queue's
+// bound it is closed with UO (./tcp-upstream.ts, which also feeds outlier detection). Connected: idle_timeout and max_downstream_connection_duration (./tcp-timeouts.ts).
 // Metrics: Istio's TCP set (../telemetry/tcp-metrics.ts). The client side knows its peer from
 // the EDS endpoint's workload metadata; the server side has no peer exchange on raw TCP, so its
 // source labels are "unknown".

@@ -3,6 +3,8 @@
 // room for a new one waits in a FIFO pending queue of at most max_pending_requests, served as
 // connections free up; beyond that it fails fast with UO. max_requests caps requests in flight.
 // Also: max_requests_per_connection, the idle timeout of pooled connections and TCP keepalive.
+// The TCP proxy takes its (never pooled) connections' slots here too (reserveConnection), waiting
+// in the same queue, as Envoy's TCP pool shares the cluster's resource manager.
 import { UNLIMITED, type PoolConfig } from '../config/cluster-policy.js';
 import { ProxyError } from '../errors.js';
 import type { Host } from './host.js';
