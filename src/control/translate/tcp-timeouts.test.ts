@@ -123,3 +123,51 @@ spec:
   assert.match(text, /spec\.trafficPolicy\.connectionPool\.tcp\.idleTimeout: expected a duration/);
   assert.match(text, /spec\.trafficPolicy\.connectionPool\.tcp\.maxConnectionDuration: expected a duration of at least 1ms/);
 });
+
+test('tls-passthrough-chains-get-their-own-destinations-tcp-timeouts', () => {
+  const res = translate(
+    snapshotOf(
+      loadResources(
+        `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: api}
+spec:
+  hosts: [api.example.internal]
+  location: MESH_EXTERNAL
+  resolution: STATIC
+  ports: [{number: 443, name: tls-api, protocol: TLS}]
+  endpoints: [{address: 10.1.3.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: web}
+spec:
+  hosts: [web.example.internal]
+  location: MESH_EXTERNAL
+  resolution: STATIC
+  ports: [{number: 443, name: https-web, protocol: HTTPS}]
+  endpoints: [{address: 10.1.3.3}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web}
+spec:
+  host: web.example.internal
+  trafficPolicy: {connectionPool: {tcp: {idleTimeout: 5m, maxConnectionDuration: 1h}}}
+`,
+        'inline.yaml',
+      ),
+    ),
+    proxyOf(sidecarMetadata()),
+  );
+  assertAllEncode(res);
+  const l = res.listener.get('127.0.9.1_443') as { filter_chains: { filter_chain_match?: { server_names: string[] }; filters: { typed_config: Json }[] }[] } | undefined;
+  assert.ok(l, 'outbound TLS passthrough listener');
+  const byName = new Map(l.filter_chains.map((c) => [c.filter_chain_match?.server_names.join(',') ?? '(default)', c.filters[0]!.typed_config]));
+  const web = byName.get('web.example.internal');
+  assert.equal(web?.idle_timeout, '300s');
+  assert.equal(web?.max_downstream_connection_duration, '3600s');
+  const api = byName.get('api.example.internal');
+  assert.ok(api);
+  assert.equal('idle_timeout' in api, false, 'a service without the rule keeps the default');
+});
