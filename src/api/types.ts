@@ -218,7 +218,15 @@ export interface TcpKeepalive {
 }
 
 export interface ConnectionPoolSettings {
-  tcp?: { maxConnections?: number; connectTimeoutMs?: number; tcpKeepalive?: TcpKeepalive };
+  tcp?: {
+    maxConnections?: number;
+    connectTimeoutMs?: number;
+    tcpKeepalive?: TcpKeepalive;
+    /** TCP (tcp_proxy) connections only: max_downstream_connection_duration. */
+    maxConnectionDurationMs?: number;
+    /** TCP (tcp_proxy) connections only: idle_timeout; 0 turns it off. */
+    idleTimeoutMs?: number;
+  };
   http?: {
     http1MaxPendingRequests?: number;
     http2MaxRequests?: number;

@@ -84,6 +84,10 @@ export interface TcpProxyConfig {
   statPrefix: string;
   clusters: WeightedCluster[];
   totalWeight: number;
+  /** idle_timeout; absent: Envoy's 1h; 0: none (see ../network/tcp-timeouts.ts). */
+  idleTimeoutMs?: number;
+  /** max_downstream_connection_duration; absent or 0: none. */
+  maxDownstreamConnectionDurationMs?: number;
 }
 
 export interface ListenerConfig {

@@ -72,6 +72,8 @@ export class ClusterRuntime {
 export interface ClusterManagerOptions {
   /** Called when a request overflows a circuit breaker (pending queue or max_requests). */
   onOverflow?: (cluster: string) => void;
+  /** Called when a TCP proxy connection overflows max_connections (upstream_cx_overflow). */
+  onCxOverflow?: (cluster: string) => void;
   clock?: OutlierClock;
   connector?: Connector;
 }
@@ -120,7 +122,7 @@ export class ClusterManager {
       let pool = this.pools.get(name);
       if (pool) pool.config = cfg.pool;
       else {
-        pool = new ClusterPool(name, cfg.pool, () => this.clusters.get(name)?.hosts ?? [], this.opts.connector, this.opts.onOverflow);
+        pool = new ClusterPool(name, cfg.pool, () => this.clusters.get(name)?.hosts ?? [], this.opts.connector, this.opts.onOverflow, this.opts.onCxOverflow);
         this.pools.set(name, pool);
       }
       const rt = new ClusterRuntime(cfg, pool, this.opts.clock ?? realClock);
