@@ -36,3 +36,13 @@ export interface RequestAuthenticationSpec {
   selector?: Record<string, string>;
   jwtRules: JWTRule[];
 }
+
+/** VirtualService header match on a validated JWT claim (Istio): "@request.auth.claims.<name>". */
+export const CLAIM_HEADER_PREFIX = '@request.auth.claims.';
+
+/** Claim path of a claim header ("a.b" → ["a", "b"]), or undefined for an ordinary header. */
+export function claimPathOf(headerName: string): string[] | undefined {
+  if (!headerName.startsWith(CLAIM_HEADER_PREFIX)) return undefined;
+  const parts = headerName.slice(CLAIM_HEADER_PREFIX.length).split('.');
+  return parts.every((p) => p.length > 0) ? parts : undefined;
+}
