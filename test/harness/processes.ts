@@ -76,10 +76,10 @@ export interface ControlPlaneHandle extends Proc {
   http: string;
 }
 
-export async function startControlPlane(opts: { configDir: string; stateDir?: string; xdsPort: number; httpPort: number; debounceMs?: number }): Promise<ControlPlaneHandle> {
+export async function startControlPlane(opts: { configDir: string; stateDir?: string; xdsPort: number; httpPort: number; debounceMs?: number; host?: string }): Promise<ControlPlaneHandle> {
   const stateDir = opts.stateDir ?? tempDir('state');
-  const xds = `127.0.0.1:${opts.xdsPort}`;
-  const http = `127.0.0.1:${opts.httpPort}`;
+  const xds = `${opts.host ?? '127.0.0.1'}:${opts.xdsPort}`;
+  const http = `${opts.host ?? '127.0.0.1'}:${opts.httpPort}`;
   const p = startProcess([
     CONTROL_MAIN,
     '--config-dir', opts.configDir,
