@@ -73,3 +73,16 @@ test('RequestAuthentication: targetRef and spaceDelimitedClaims are warned about
   assertProblem(r.problems, 'warning', 'spec.targetRef', 'not supported');
   assertProblem(r.problems, 'warning', 'spec.jwtRules[0].spaceDelimitedClaims', 'not supported');
 });
+
+test('VirtualService: "@request.auth.claims.<name>" header matches are accepted with the claim case kept', () => {
+  const vs = parseValid(
+    'VirtualService',
+    withSpec('VirtualService', 'hosts: [a]\nhttp:\n- match:\n  - headers:\n      "@request.auth.claims.groupName": {exact: x}\n      X-Up: {exact: y}\n  route:\n  - destination: {host: a}'),
+  );
+  assert.deepEqual(Object.keys(vs.spec.http?.[0]?.match?.[0]?.headers ?? {}), ['@request.auth.claims.groupName', 'x-up']);
+  assertProblem(
+    rejected('VirtualService', 'hosts: [a]\nhttp:\n- match:\n  - headers:\n      "@request.auth.claims.": {exact: x}\n  route:\n  - destination: {host: a}'),
+    'headers',
+    'expected an HTTP header name',
+  );
+});

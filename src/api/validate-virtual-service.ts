@@ -1,6 +1,6 @@
 // VirtualService spec: HTTP routes, TCP routes and TLS passthrough routes (by SNI).
 
-import { CLAIM_HEADER_PREFIX, claimPathOf } from './request-authentication-types.js';
+import { claimPathOf } from './request-authentication-types.js';
 import { exportTarget, gatewayRef, hostname, hostPattern } from './names.js';
 import { re2Regex } from './re2.js';
 import { readHeaders } from './validate-route-features.js';
@@ -155,7 +155,7 @@ function readMatch(f: Field): HTTPMatchRequest {
 /** Header names are case-insensitive; they are stored lower-cased. */
 function readHeaderMatches(f: Field): Record<string, StringMatch> {
   const byName = f.map(readStringMatch, {
-    keyCheck: (k) => (HEADER_NAME.test(k) || claimPathOf(k) ? undefined : `expected an HTTP header name or ${CLAIM_HEADER_PREFIX}<claim>`),
+    keyCheck: (k) => (HEADER_NAME.test(k) || claimPathOf(k) ? undefined : 'expected an HTTP header name'),
   });
   const out: Record<string, StringMatch> = {};
   // Claim names are case-sensitive; header names are not.
