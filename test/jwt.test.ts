@@ -242,6 +242,18 @@ describe('RequestAuthentication (JWT) through real sidecars', { timeout: 180_000
     rejected(await request(`http://${gateway}:18080/x`, { headers: bearer(hs256WithPublicKey(keyA, { iss: ISS_A, group: 'beta' })) }), 401, "Jwks doesn't have key to match kid or alg from Jwt");
   });
 
+  it('a request body that arrives while the token is verified is sent whole, also on a retry', async () => {
+    const t = await signToken(keyA, { iss: ISS_A, sub: 'erin' });
+    const body = 'x'.repeat(3000);
+    // The upstream fails the first try with 503; the gateway's default retry policy resends.
+    const r = await request(`http://${gateway}:18080/x?failTimes=1&key=jwt-body-${Date.now()}`, {
+      method: 'POST',
+      headers: { ...bearer(t), 'content-type': 'text/plain' },
+      body,
+    });
+    assert.equal((echo(r) as Echo & { bodyBytes: number }).bodyBytes, body.length);
+  });
+
   it('rejections are in istio_requests_total (401 and 403, no response flag)', async () => {
     let dest401 = 0;
     let dest403 = 0;

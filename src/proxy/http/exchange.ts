@@ -146,6 +146,8 @@ export class Exchange {
     if (this.retry) {
       this.retry.noteHost(host);
       if (req.contentLength > RETRY_BUFFER_LIMIT) this.retry.disableReplay();
+      // Body that arrived while an async step (jwt_authn, fault delay) ran is replayed too.
+      for (const b of this.queued ?? []) this.retry.bufferBody(b);
     }
 
     const newPath = rewritePath(route, path);
