@@ -5,6 +5,9 @@
 import type { CorsPolicy, Headers, HTTPDirectResponse, HTTPFaultInjection, HTTPMirrorPolicy, HTTPRedirect } from './route-features-types.js';
 export type { CorsPolicy, Headers, HTTPDirectResponse, HTTPFaultInjection, HTTPMirrorPolicy, HTTPRedirect } from './route-features-types.js';
 
+import type { RequestAuthenticationSpec } from './request-authentication-types.js';
+export type { ClaimToHeader, JwtHeader, JWTRule, RequestAuthenticationSpec } from './request-authentication-types.js';
+
 export const ISTIO_NETWORKING_GROUP = 'networking.istio.io';
 export const WEFT_GROUP = 'weft.dev';
 
@@ -15,7 +18,8 @@ export type KindName =
   | 'DestinationRule'
   | 'Gateway'
   | 'Workload'
-  | 'MeshConfig';
+  | 'MeshConfig'
+  | 'RequestAuthentication';
 
 export const ALL_KINDS: readonly KindName[] = [
   'ServiceEntry',
@@ -25,6 +29,7 @@ export const ALL_KINDS: readonly KindName[] = [
   'Gateway',
   'Workload',
   'MeshConfig',
+  'RequestAuthentication',
 ];
 
 export interface ObjectMeta {
@@ -328,6 +333,7 @@ export type DestinationRule = ResourceBase<'DestinationRule', DestinationRuleSpe
 export type Gateway = ResourceBase<'Gateway', GatewaySpec>;
 export type LocalWorkload = ResourceBase<'Workload', LocalWorkloadSpec>;
 export type MeshConfig = ResourceBase<'MeshConfig', MeshConfigSpec>;
+export type RequestAuthentication = ResourceBase<'RequestAuthentication', RequestAuthenticationSpec>;
 
 export type Resource =
   | ServiceEntry
@@ -336,7 +342,8 @@ export type Resource =
   | DestinationRule
   | Gateway
   | LocalWorkload
-  | MeshConfig;
+  | MeshConfig
+  | RequestAuthentication;
 
 export function resourceKey(r: { kind: string; metadata: { namespace: string; name: string } }): string {
   return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;

@@ -7,6 +7,8 @@ import { Field, isPlainMap, Issues, readLabels, type FieldSet, type Issue } from
 import { validateDestinationRuleSpec } from './validate-destination-rule.js';
 import { validateGatewaySpec } from './validate-gateway.js';
 import { validateMeshConfigSpec } from './validate-mesh-config.js';
+import { validateRequestAuthenticationSpec } from './validate-request-authentication.js';
+import { ISTIO_SECURITY_GROUP } from './request-authentication-types.js';
 import { validateServiceEntrySpec } from './validate-service-entry.js';
 import { validateVirtualServiceSpec } from './validate-virtual-service.js';
 import { validateWorkloadEntrySpec } from './validate-workload-entry.js';
@@ -19,6 +21,7 @@ export const WEFT_API_VERSIONS: readonly string[] = [`${WEFT_GROUP}/v1alpha1`];
 const API_VERSIONS: Partial<Record<KindName, readonly string[]>> = {
   Workload: WEFT_API_VERSIONS,
   MeshConfig: WEFT_API_VERSIONS,
+  RequestAuthentication: ['v1', 'v1beta1'].map((v) => `${ISTIO_SECURITY_GROUP}/${v}`),
 };
 
 export function apiVersionsFor(kind: KindName): readonly string[] {
@@ -35,6 +38,7 @@ const SPEC_VALIDATORS: { readonly [K in KindName]: (spec: Field) => SpecOf<K> } 
   Gateway: validateGatewaySpec,
   Workload: validateWorkloadSpec,
   MeshConfig: validateMeshConfigSpec,
+  RequestAuthentication: validateRequestAuthenticationSpec,
 };
 
 const TOP: FieldSet = { supported: ['apiVersion', 'kind', 'metadata', 'spec'], ignored: ['status'] };

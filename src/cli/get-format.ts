@@ -10,6 +10,7 @@ import { listCell } from './table.js';
 
 const ALIASES: Readonly<Record<KindName, readonly string[]>> = {
   MeshConfig: ['meshconfig', 'meshconfigs', 'mc'],
+  RequestAuthentication: ['requestauthentication', 'requestauthentications', 'ra'],
   ServiceEntry: ['serviceentry', 'serviceentries', 'se'],
   WorkloadEntry: ['workloadentry', 'workloadentries', 'we'],
   VirtualService: ['virtualservice', 'virtualservices', 'vs'],

@@ -7,6 +7,7 @@ import { decodeRouteConfig } from './decode-route.js';
 import type { HcmConfig, ListenerConfig, SniChain, TcpProxyConfig } from './types.js';
 import { TCP_PROXY_TYPE_URL, TLS_INSPECTOR_TYPE_URL } from '../../xds/network-filters.js';
 import { decodeTcpProxy, decodeUpgradeConfigs, NO_HCM } from './decode-tcp-proxy.js';
+import { decodeJwtAuthn, JWT_AUTHN_TYPE_URL } from '../security/jwt/decode.js';
 
 const HCM_FIELDS = [
   '@type', 'stat_prefix', 'rds', 'route_config', 'http_filters', 'strip_any_host_port', 'use_remote_address',
@@ -19,12 +20,18 @@ function decodeHcm(tc: J, path: string): HcmConfig {
     throw new ConfigRejection(`${path}.codec_type`, `only AUTO and HTTP1 are supported, got ${String(tc.codec_type)}`);
   }
   const filters = arr(tc.http_filters, `${path}.http_filters`);
+  let jwtAuthn: HcmConfig['jwtAuthn'];
   filters.forEach((f, i) => {
     const fp = `${path}.http_filters[${i}]`;
     const fo = obj(f, fp);
     only(fo, fp, ['name', 'typed_config']);
     const tc = fo.typed_config === undefined ? undefined : obj(fo.typed_config, `${fp}.typed_config`);
     const t = tc?.['@type'];
+    if (t === JWT_AUTHN_TYPE_URL && tc) {
+      if (jwtAuthn || i === filters.length - 1) throw new ConfigRejection(fp, 'at most one jwt_authn filter, before the router');
+      jwtAuthn = decodeJwtAuthn(tc, `${fp}.typed_config`);
+      return;
+    }
     if (t !== ROUTER_TYPE_URL) throw new ConfigRejection(fp, `HTTP filter ${String(fo.name)} (${String(t)}) is not supported; only the router`);
     only(tc ?? {}, `${fp}.typed_config`, ['@type']);
   });
@@ -49,6 +56,7 @@ function decodeHcm(tc: J, path: string): HcmConfig {
     stripAnyHostPort: bool(tc.strip_any_host_port, `${path}.strip_any_host_port`, false),
     useRemoteAddress: bool(tc.use_remote_address, `${path}.use_remote_address`, false),
     ...(tc.upgrade_configs !== undefined ? { websocket: decodeUpgradeConfigs(tc.upgrade_configs, `${path}.upgrade_configs`) } : {}),
+    ...(jwtAuthn ? { jwtAuthn } : {}),
   };
 }
 

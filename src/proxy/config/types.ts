@@ -4,6 +4,8 @@ import type { RetryBudgetConfig, RetryPolicyConfig } from '../http/retry/policy.
 import type { OutlierConfig, PoolConfig } from './cluster-policy.js';
 import type { RouteFilters } from '../http/filters/types.js';
 import type { HashPolicyConfig, LbConfig, LbPolicy } from './lb-config.js';
+import type { JwtAuthnConfig } from '../security/jwt/config.js';
+import type { ClaimMatcher } from '../security/jwt/claims-match.js';
 
 export interface StringMatcher {
   kind: 'exact' | 'prefix' | 'regex';
@@ -24,6 +26,8 @@ export interface RouteMatch {
   path: { kind: 'prefix' | 'exact' | 'regex'; value: string; regex?: RegExp; caseSensitive: boolean };
   headers: HeaderMatcher[];
   query: { name: string; matcher: StringMatcher | null }[];
+  /** dynamic_metadata on the validated JWT's claims (VirtualService @request.auth.claims.*). */
+  claims?: ClaimMatcher[];
 }
 
 export interface WeightedCluster {
@@ -77,6 +81,8 @@ export interface HcmConfig {
   useRemoteAddress: boolean;
   /** upgrade_configs has websocket: Upgrade requests pass through (see ../http/upgrade.ts). */
   websocket?: boolean;
+  /** envoy.filters.http.jwt_authn (RequestAuthentication), run before routing. */
+  jwtAuthn?: JwtAuthnConfig;
 }
 
 /** envoy.filters.network.tcp_proxy: L4 proxying to one cluster or a weighted pick. */

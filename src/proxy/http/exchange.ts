@@ -22,6 +22,8 @@ import { RouteFilterRun, type FilterStep } from './filters/run.js';
 import type { RequestMirror } from './filters/mirror.js';
 import { requestHash } from '../upstream/lb/hash-key.js';
 import { openTunnel, upgradeRequestHeaders } from './upgrade.js';
+import type { RequestAuth } from '../security/identity.js';
+import { runJwtAuthn, type AuthnOutcome } from '../security/jwt/authenticate.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -59,6 +61,8 @@ export class Exchange {
   private mirror: RequestMirror | null = null;
   /** Set-Cookie from a consistent-hash cookie policy that generated the cookie. */
   private setCookie: string | undefined;
+  /** Istio's request.auth (jwt_authn, ../security/jwt/): undefined until it ran, null without a token. */
+  requestAuth: RequestAuth | null | undefined;
 
   constructor(
     private readonly down: DownstreamConnection,
@@ -89,6 +93,8 @@ export class Exchange {
 
   private dispatch(): void {
     const req = this.req;
+    const jwt = this.ctx.listener.hcm.jwtAuthn;
+    if (jwt && this.requestAuth === undefined) return runJwtAuthn(jwt, req, (r) => this.afterAuthn(r));
     let target = req.target;
     let authority = (req.host ?? '').toLowerCase();
     if (target.charCodeAt(0) !== 47 /* '/' */) {
@@ -103,7 +109,7 @@ export class Exchange {
     const q = target.indexOf('?');
     const path = q >= 0 ? target.slice(0, q) : target;
     const query = q >= 0 ? target.slice(q + 1) : '';
-    const view: RequestView = { method: req.method, authority, path, query, headers: req.headers };
+    const view: RequestView = { method: req.method, authority, path, query, headers: req.headers, auth: this.requestAuth };
 
     const table = this.ctx.routes();
     if (!table) throw new ProxyError('NR', 'route config not received yet');
@@ -115,6 +121,13 @@ export class Exchange {
     this.filters = RouteFilterRun.of(route, view);
     if (this.filters) this.runFilters(this.filters.decode(), () => this.forward(route, path, q, query, authority));
     else this.forward(route, path, q, query, authority);
+  }
+
+  private afterAuthn(r: AuthnOutcome): void {
+    if (this.finished) return;
+    if (r instanceof ProxyError) return this.failBeforeResponse(r);
+    this.requestAuth = r;
+    this.start();
   }
 
   private forward(route: Route, path: string, q: number, query: string, authority: string): void {
@@ -133,6 +146,8 @@ export class Exchange {
     if (this.retry) {
       this.retry.noteHost(host);
       if (req.contentLength > RETRY_BUFFER_LIMIT) this.retry.disableReplay();
+      // Body that arrived while an async step (jwt_authn, fault delay) ran is replayed too.
+      for (const b of this.queued ?? []) this.retry.bufferBody(b);
     }
 
     const newPath = rewritePath(route, path);
