@@ -2,15 +2,17 @@
 // proxy does not implement are rejected (NACK naming the field).
 import { arr, ConfigRejection, num, obj, only, str, type J } from './check.js';
 import type { HcmConfig, TcpProxyConfig, WeightedCluster } from './types.js';
+import { decodeAccessLogs } from '../telemetry/access-log/decode.js';
 
 export function decodeTcpProxy(tc: J, path: string): TcpProxyConfig {
-  only(tc, path, ['@type', 'stat_prefix', 'cluster', 'weighted_clusters']);
+  only(tc, path, ['@type', 'stat_prefix', 'cluster', 'weighted_clusters', 'access_log']);
   const statPrefix = str(tc.stat_prefix, `${path}.stat_prefix`);
+  const accessLog = decodeAccessLogs(tc.access_log, `${path}.access_log`);
   if ((tc.cluster === undefined) === (tc.weighted_clusters === undefined)) {
     throw new ConfigRejection(path, 'needs exactly one of cluster or weighted_clusters');
   }
   if (tc.cluster !== undefined) {
-    return { statPrefix, clusters: [{ name: str(tc.cluster, `${path}.cluster`), weight: 1 }], totalWeight: 1 };
+    return { statPrefix, clusters: [{ name: str(tc.cluster, `${path}.cluster`), weight: 1 }], totalWeight: 1, ...(accessLog ? { accessLog } : {}) };
   }
   const wp = `${path}.weighted_clusters`;
   const wc = obj(tc.weighted_clusters, wp);
@@ -27,7 +29,7 @@ export function decodeTcpProxy(tc: J, path: string): TcpProxyConfig {
   });
   const totalWeight = clusters.reduce((a, c) => a + c.weight, 0);
   if (totalWeight <= 0) throw new ConfigRejection(`${wp}.clusters`, 'weights sum to 0');
-  return { statPrefix, clusters, totalWeight };
+  return { statPrefix, clusters, totalWeight, ...(accessLog ? { accessLog } : {}) };
 }
 
 /** upgrade_configs: only `websocket` is implemented; true when it is enabled. */

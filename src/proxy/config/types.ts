@@ -4,6 +4,8 @@ import type { RetryBudgetConfig, RetryPolicyConfig } from '../http/retry/policy.
 import type { OutlierConfig, PoolConfig } from './cluster-policy.js';
 import type { RouteFilters } from '../http/filters/types.js';
 import type { HashPolicyConfig, LbConfig, LbPolicy } from './lb-config.js';
+import type { AccessLogger } from '../telemetry/access-log/decode.js';
+import type { StatsConfig } from '../telemetry/metric-overrides.js';
 
 export interface StringMatcher {
   kind: 'exact' | 'prefix' | 'regex';
@@ -77,6 +79,10 @@ export interface HcmConfig {
   useRemoteAddress: boolean;
   /** upgrade_configs has websocket: Upgrade requests pass through (see ../http/upgrade.ts). */
   websocket?: boolean;
+  /** access_log (../telemetry/access-log/); absent when none. */
+  accessLog?: AccessLogger[];
+  /** The istio.stats HTTP filter: Telemetry API metric overrides (../telemetry/metric-overrides.ts). */
+  stats?: StatsConfig;
 }
 
 /** envoy.filters.network.tcp_proxy: L4 proxying to one cluster or a weighted pick. */
@@ -84,6 +90,8 @@ export interface TcpProxyConfig {
   statPrefix: string;
   clusters: WeightedCluster[];
   totalWeight: number;
+  /** access_log (../telemetry/access-log/); absent when none. */
+  accessLog?: AccessLogger[];
 }
 
 export interface ListenerConfig {

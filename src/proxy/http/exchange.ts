@@ -22,6 +22,7 @@ import { RouteFilterRun, type FilterStep } from './filters/run.js';
 import type { RequestMirror } from './filters/mirror.js';
 import { requestHash } from '../upstream/lb/hash-key.js';
 import { openTunnel, upgradeRequestHeaders } from './upgrade.js';
+import type { HttpLogTap } from '../telemetry/access-log/http-tap.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -59,6 +60,7 @@ export class Exchange {
   private mirror: RequestMirror | null = null;
   /** Set-Cookie from a consistent-hash cookie policy that generated the cookie. */
   private setCookie: string | undefined;
+  private readonly log: HttpLogTap | undefined; // access log / metric-override attributes (../telemetry/access-log/)
 
   constructor(
     private readonly down: DownstreamConnection,
@@ -69,6 +71,7 @@ export class Exchange {
     // A request without a body is complete as soon as its head is.
     this.requestEnded = !req.chunked && req.contentLength <= 0;
     ctx.stats.downstreamRq++;
+    this.log = ctx.accessLog?.begin(req, down);
   }
 
   get method(): string {
@@ -285,6 +288,7 @@ export class Exchange {
     if (this.retry && this.tryRetry({ kind: 'response', status: head.status, grpcStatus: grpcStatusOf(head) })) return;
     this.responseStarted = true;
     this.responseStatus = head.status;
+    this.log?.head(head, this.upstream);
     const h = this.filters ? this.filters.responseHeaders(this.cluster!.config.name, head.headers) : head.headers;
     const tokens = head.connectionTokens;
     if (this.ctx.draining()) this.keepAlive = false;
@@ -373,6 +377,7 @@ export class Exchange {
   }
 
   onEnd(trailers: readonly string[] = []): void {
+    this.log?.trailers(trailers);
     if (this.responseChunked) this.emit(trailers.length > 0 && /\btrailers\b/i.test(this.headerValue('te')) ? lastChunkWithTrailers(trailers) : LAST_CHUNK);
     // Written now, before the connection moves on to a pipelined request that may answer locally.
     this.batching = false;
@@ -513,6 +518,7 @@ export class Exchange {
   private failBeforeResponse(err: ProxyError): void {
     if (this.finished) return;
     this.flags = err.flag;
+    this.log?.fail(err);
     if (this.upstream) this.upstream.destroy();
     this.upstream = null;
     // If the request body is still arriving we answer and close: the stream cannot be resynced.
@@ -551,6 +557,7 @@ export class Exchange {
     if (!inbound && !peer && hostRef) peer = peerFromWorkloadMetadata(hostRef.endpoint.workload, hostRef.endpoint.serviceAccount);
     const service = this.cluster?.config.service ?? null;
     const grpc = this.headerValue('content-type').startsWith('application/grpc');
+    this.log?.done(this.route, this.cluster, hostRef, this.flags, this.responseStatus, this.requestBytes, this.responseBytes);
     ctx.metrics.record({
       reporter: inbound ? 'destination' : 'source',
       source: inbound ? peer : ctx.self,
@@ -563,7 +570,7 @@ export class Exchange {
       durationMs: performance.now() - this.startedAt,
       requestBytes: this.requestBytes,
       responseBytes: this.responseBytes,
-    });
+    }, this.log?.entry);
     if (this.flags !== 'DC') this.down.exchangeDone(this.keepAlive);
   }
 

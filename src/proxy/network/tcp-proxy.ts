@@ -13,6 +13,7 @@ import type { PeerMetadata } from '../../xds/node-metadata.js';
 import type { TcpConnectionLabels, TcpMetrics } from '../telemetry/tcp-metrics.js';
 import { splice } from './splice.js';
 import { matchServerName, peekSni } from './client-hello.js';
+import { TcpLog } from '../telemetry/access-log/tcp-log.js';
 
 /** How long a TLS passthrough listener waits for the ClientHello before using its default chain. */
 const SNI_TIMEOUT_MS = 15_000;
@@ -64,12 +65,13 @@ export class TcpProxy {
     // TLS passthrough: the chain is picked by the ClientHello's SNI; the peeked bytes go first.
     down.setNoDelay(true);
     peekSni(down, SNI_TIMEOUT_MS, (sni, head) => {
-      this.proxy(down, listener, matchServerName(chains, sni)?.tcpProxy ?? listener.tcpProxy, head);
+      this.proxy(down, listener, matchServerName(chains, sni)?.tcpProxy ?? listener.tcpProxy, head, sni ?? undefined);
     });
   }
 
-  private proxy(down: net.Socket, listener: ListenerConfig, cfg: TcpProxyConfig | undefined, head: Buffer | null): void {
+  private proxy(down: net.Socket, listener: ListenerConfig, cfg: TcpProxyConfig | undefined, head: Buffer | null, sni?: string): void {
     const inbound = listener.direction === 'INBOUND';
+    const log = cfg?.accessLog ? new TcpLog(cfg.accessLog, down, sni) : null;
     if (!cfg) {
       // No chain for this connection (no SNI match and no default chain): Envoy's NR.
       const labels: TcpConnectionLabels = {
@@ -95,7 +97,9 @@ export class TcpProxy {
       connectionSecurityPolicy: inbound ? 'none' : 'unknown',
     };
     const host = cluster?.pick();
+    log?.target(cluster?.config.name, host?.key);
     if (!cluster || !host) {
+      log?.end(cluster ? 'UH' : 'NC');
       this.fail(down, labels, cluster ? 'UH' : 'NC');
       return;
     }
@@ -104,12 +108,13 @@ export class TcpProxy {
     let done = false;
     const up = net.connect({ host: host.address, port: host.port, allowHalfOpen: true, noDelay: true });
     const timer = setTimeout(() => failConnect(), cluster.config.connectTimeoutMs > 0 ? cluster.config.connectTimeoutMs : 10_000);
-    const failConnect = (): void => {
+    const failConnect = (err?: Error): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       host.active--;
       up.destroy();
+      log?.end('UF', err?.message ?? 'connect timeout');
       this.fail(down, labels, 'UF');
     };
     const downGone = (): void => {
@@ -118,6 +123,7 @@ export class TcpProxy {
       clearTimeout(timer);
       host.active--;
       up.destroy();
+      log?.end('DC');
       const s = this.deps.metrics.series({ ...labels, responseFlags: 'DC' });
       s.opened.inc();
       s.closed.inc();
@@ -134,13 +140,21 @@ export class TcpProxy {
       const s = this.deps.metrics.series(labels);
       s.opened.inc();
       this.active++;
+      log?.connected(up);
       splice(
         down,
         up,
         {
-          onDownstreamBytes: (n) => s.received.inc(n),
-          onUpstreamBytes: (n) => s.sent.inc(n),
+          onDownstreamBytes: (n) => {
+            s.received.inc(n);
+            log?.received(n);
+          },
+          onUpstreamBytes: (n) => {
+            s.sent.inc(n);
+            log?.sent(n);
+          },
           onClose: () => {
+            log?.end('-');
             this.active--;
             host.active--;
             s.closed.inc();
