@@ -4,6 +4,8 @@
 
 import type { CorsPolicy, Headers, HTTPDirectResponse, HTTPFaultInjection, HTTPMirrorPolicy, HTTPRedirect } from './route-features-types.js';
 export type { CorsPolicy, Headers, HTTPDirectResponse, HTTPFaultInjection, HTTPMirrorPolicy, HTTPRedirect } from './route-features-types.js';
+import type { DefaultProviders, ExtensionProvider, TelemetrySpec } from './telemetry-types.js';
+export type * from './telemetry-types.js';
 
 export const ISTIO_NETWORKING_GROUP = 'networking.istio.io';
 export const WEFT_GROUP = 'weft.dev';
@@ -15,7 +17,8 @@ export type KindName =
   | 'DestinationRule'
   | 'Gateway'
   | 'Workload'
-  | 'MeshConfig';
+  | 'MeshConfig'
+  | 'Telemetry';
 
 export const ALL_KINDS: readonly KindName[] = [
   'ServiceEntry',
@@ -25,6 +28,7 @@ export const ALL_KINDS: readonly KindName[] = [
   'Gateway',
   'Workload',
   'MeshConfig',
+  'Telemetry',
 ];
 
 export interface ObjectMeta {
@@ -311,6 +315,14 @@ export interface MeshConfigSpec {
   rootNamespace?: string;
   /** SPIFFE trust domain of workload identities. */
   trustDomain?: string;
+  // Telemetry (./telemetry-types.ts, ./validate-mesh-telemetry.ts): access logs are off unless set.
+  /** Access-log file for every proxy ("/dev/stdout" is common); absent or "": off. */
+  accessLogFile?: string;
+  accessLogEncoding?: 'TEXT' | 'JSON';
+  /** Absent or "": Istio's default format for the encoding. */
+  accessLogFormat?: string;
+  extensionProviders?: ExtensionProvider[];
+  defaultProviders?: DefaultProviders;
 }
 
 export type ServiceEntry = ResourceBase<'ServiceEntry', ServiceEntrySpec>;
@@ -320,6 +332,7 @@ export type DestinationRule = ResourceBase<'DestinationRule', DestinationRuleSpe
 export type Gateway = ResourceBase<'Gateway', GatewaySpec>;
 export type LocalWorkload = ResourceBase<'Workload', LocalWorkloadSpec>;
 export type MeshConfig = ResourceBase<'MeshConfig', MeshConfigSpec>;
+export type Telemetry = ResourceBase<'Telemetry', TelemetrySpec>;
 
 export type Resource =
   | ServiceEntry
@@ -328,7 +341,8 @@ export type Resource =
   | DestinationRule
   | Gateway
   | LocalWorkload
-  | MeshConfig;
+  | MeshConfig
+  | Telemetry;
 
 export function resourceKey(r: { kind: string; metadata: { namespace: string; name: string } }): string {
   return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;

@@ -15,9 +15,8 @@
 import { celProblem, celString, compileCel, type CelAttributes, type CelProgram } from '../../cel/cel.js';
 import { arr, bool, ConfigRejection, obj, only, str } from '../config/check.js';
 
-export const TYPED_STRUCT_TYPE_URL = 'type.googleapis.com/xds.type.v3.TypedStruct';
-export const STATS_FILTER_NAME = 'istio.stats';
-export const STATS_CONFIG_TYPE_URL = 'type.weft.dev/weft.telemetry.v1.Stats';
+import { STATS_CONFIG_TYPE_URL } from '../../xds/telemetry-filters.js';
+export { STATS_FILTER_NAME, TYPED_STRUCT_TYPE_URL } from '../../xds/telemetry-filters.js';
 
 /** Istio's HTTP metric names in the stats config (the family name is "istio_" + this). */
 export const HTTP_METRICS = ['requests_total', 'request_duration_milliseconds', 'request_bytes', 'response_bytes'] as const;

@@ -2,13 +2,10 @@
 // logger (envoy.access_loggers.file) with text or JSON formats and the CEL extension filter are
 // implemented; any other field or logger is rejected with its path (NACK).
 import { celProblem, compileCel, type CelProgram } from '../../../cel/cel.js';
-import { arr, ConfigRejection, obj, only, str, type J } from '../../config/check.js';
+import { arr, ConfigRejection, obj, only, str } from '../../config/check.js';
 import { compileJsonFormat, compileTextFormat, type Formatter } from './format.js';
+import { CEL_FILTER_TYPE_URL, FILE_ACCESS_LOG_NAME, FILE_ACCESS_LOG_TYPE_URL } from '../../../xds/telemetry-filters.js';
 
-export const FILE_ACCESS_LOG_TYPE_URL = 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog';
-export const FILE_ACCESS_LOG_NAME = 'envoy.access_loggers.file';
-export const CEL_FILTER_TYPE_URL = 'type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter';
-export const CEL_FILTER_NAME = 'envoy.access_loggers.extension_filters.cel';
 
 /** Envoy's own default format, used when a file logger has no log_format. */
 export const ENVOY_DEFAULT_FORMAT =
@@ -78,14 +75,4 @@ function decodeFilter(v: unknown, p: string): CelProgram {
   const problem = celProblem(expr);
   if (problem !== undefined) throw new ConfigRejection(`${ep}.typed_config.expression`, problem);
   return compileCel(expr);
-}
-
-/** Validates a listener's access_log JSON without keeping the result (for tests and tools). */
-export function accessLogProblem(v: J, path = 'access_log'): string | undefined {
-  try {
-    decodeAccessLogs(v, path);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
 }
