@@ -74,6 +74,13 @@ function labelName(v: unknown, p: string): string {
 export interface ReporterOverrides {
   source?: StatsConfig;
   destination?: StatsConfig;
+  /**
+   * Reporters this proxy can record for (it has HTTP listeners of that direction). A family's
+   * label names are those of the reporters in use: a proxy without inbound listeners never
+   * reports as destination, so its removals on the source side remove the label outright.
+   * Absent: both.
+   */
+  used?: { source: boolean; destination: boolean };
 }
 
 /** Where one family label's value comes from, for one reporter. */
@@ -112,8 +119,10 @@ export function familyLayout(metric: HttpMetricName, std: readonly string[], ov:
     }
     return { drop, removed, upserts };
   });
-  const labelNames = std.filter((n) => !perReporter.every((r) => r.removed.has(n)));
-  for (const r of perReporter) for (const t of r.upserts.keys()) if (!labelNames.includes(t)) labelNames.push(t);
+  const used = ov.used ?? { source: true, destination: true };
+  const inUse = perReporter.filter((_, i) => (i === 0 ? used.source : used.destination));
+  const labelNames = std.filter((n) => inUse.length === 0 || !inUse.every((r) => r.removed.has(n)));
+  for (const r of inUse) for (const t of r.upserts.keys()) if (!labelNames.includes(t)) labelNames.push(t);
   const plans = perReporter.map((r): ReporterPlan => {
     const sources = labelNames.map((n): Source => {
       const prog = r.upserts.get(n);
@@ -148,17 +157,22 @@ export function isStandard(l: FamilyLayout, std: readonly string[]): boolean {
 export function overridesKey(ov: ReporterOverrides): string {
   const f = (c: StatsConfig | undefined): unknown =>
     c?.metrics.map((m) => [m.name, m.drop, m.tagsToRemove, m.dimensions.map((d) => [d.tag, d.expr])]) ?? null;
-  return JSON.stringify([f(ov.source), f(ov.destination)]);
+  return JSON.stringify([f(ov.source), f(ov.destination), ov.used ?? null]);
 }
 
 /** Each reporter's stats config from the listeners: OUTBOUND ones configure the source reporter, INBOUND ones the destination. */
-export function reporterOverridesOf(listeners: Iterable<{ direction: 'INBOUND' | 'OUTBOUND'; hcm: { stats?: StatsConfig } }>): ReporterOverrides {
+export function reporterOverridesOf(
+  listeners: Iterable<{ direction: 'INBOUND' | 'OUTBOUND'; hcm: { stats?: StatsConfig }; tcpProxy?: unknown; sniChains?: unknown }>,
+): ReporterOverrides {
   const out: ReporterOverrides = {};
+  const used = { source: false, destination: false };
   for (const l of listeners) {
+    if (l.tcpProxy === undefined && l.sniChains === undefined) used[l.direction === 'INBOUND' ? 'destination' : 'source'] = true;
     const st = l.hcm.stats;
     if (!st) continue;
     if (l.direction === 'INBOUND') out.destination ??= st;
     else out.source ??= st;
   }
+  if (out.source || out.destination) out.used = used;
   return out;
 }
