@@ -422,6 +422,7 @@ class Parser {
   }
 
   private func(name: string): CelProgram {
+    if (!['string', 'int', 'size'].includes(name)) throw new CelError(`function ${name}() is not supported (supported: string, int, size)`);
     const args = this.args();
     if (args.length !== 1) throw new CelError(`${name}() takes one argument`);
     const a = args[0]!;

@@ -229,9 +229,9 @@ function startTime(fmt: string | undefined): Getter {
   };
 }
 
-/** The sub-second part of epoch milliseconds `t` with `digits` digits (ms precision, zero-padded). */
+/** The sub-second part of epoch milliseconds `t` with `digits` digits (microsecond precision, zero-padded). */
 function fraction(t: number, digits: number): string {
-  const nanos = Math.round((((t % 1000) + 1000) % 1000) * 1e6);
+  const nanos = Math.min(999_999, Math.round((((t % 1000) + 1000) % 1000) * 1000)) * 1000;
   return String(nanos).padStart(9, '0').slice(0, digits);
 }
 
