@@ -100,6 +100,9 @@ test('JSON: a lone operator keeps its type, missing is null, mixed text is a str
   const line = compileJsonFormat({ code: '%RESPONSE_CODE%', host: '%UPSTREAM_HOST%', d: '%DURATION%', text: '%REQ(:METHOD)% %UPSTREAM_HOST%', lit: 'x', n: 5, nested: { ua: '%REQ(USER-AGENT)%' } })(e);
   assert.ok(line.endsWith('}\n'));
   assert.deepEqual(JSON.parse(line), { code: 201, host: null, d: 12, text: 'POST -', lit: 'x', n: 5, nested: { ua: 'curl/8.0' } });
+  const odd = entry();
+  odd.requestHeaders = ['user-agent', 'a "quoted"\\ value\u0001'];
+  assert.deepEqual(JSON.parse(compileJsonFormat({ ua: '%REQ(USER-AGENT)%', t: 'x %REQ(USER-AGENT)%' })(odd)), { ua: 'a "quoted"\\ value\u0001', t: 'x a "quoted"\\ value\u0001' });
   const istio = JSON.parse(compileJsonFormat(ISTIO_DEFAULT_JSON_FORMAT)(entry())) as Record<string, unknown>;
   assert.equal(istio.response_code, 201);
   assert.equal(istio.bytes_sent, 42);

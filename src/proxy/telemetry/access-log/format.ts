@@ -163,9 +163,22 @@ function headerGetter(op: string, main: string, alt: string | undefined): Getter
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
-/** Default: 2026-11-22T09:29:14.123Z (Envoy's %Y-%m-%dT%H:%M:%E3SZ). */
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+
+/**
+ * Default: 2026-11-22T09:29:14.123Z (Envoy's %Y-%m-%dT%H:%M:%E3SZ). The part up to the second is
+ * formatted once per second (Date formatting costs microseconds; lines come many per second).
+ */
 function isoMs(t: number): string {
-  return new Date(Math.floor(t)).toISOString();
+  const ms = Math.floor(t);
+  const sec = Math.floor(ms / 1000);
+  if (sec !== isoSecond) {
+    isoSecond = sec;
+    isoPrefix = new Date(sec * 1000).toISOString().slice(0, 20);
+  }
+  const frac = ms - sec * 1000;
+  return `${isoPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
 }
 
 /** strftime subset Envoy users write, UTC: %Y %m %d %H %M %S %y %j %T %F %z %Z %s %E<n>S %<n>f %f %%. */
@@ -255,37 +268,47 @@ export function compileTextFormat(format: string): Formatter {
   };
 }
 
-type JsonNode = { kind: 'value'; get: Getter } | { kind: 'text'; render: Formatter } | { kind: 'literal'; value: unknown } | { kind: 'map'; entries: [string, JsonNode][] };
+/** A compiled JSON value; map keys are kept already quoted (`"key":`). */
+type JsonNode = { kind: 'value'; get: Getter } | { kind: 'text'; render: Formatter } | { kind: 'literal'; json: string } | { kind: 'map'; entries: [string, JsonNode][] };
 
 function compileJsonNode(v: unknown, path: string): JsonNode {
   if (typeof v === 'string') {
     const pieces = parse(v);
     const only = pieces[0];
     if (pieces.length === 1 && typeof only === 'function') return { kind: 'value', get: only };
-    if (pieces.every((p) => typeof p === 'string')) return { kind: 'literal', value: v };
+    if (pieces.every((p) => typeof p === 'string')) return { kind: 'literal', json: JSON.stringify(v) };
     return { kind: 'text', render: compileTextFormat(v) };
   }
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return { kind: 'literal', value: v };
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return { kind: 'literal', json: JSON.stringify(v) };
   if (typeof v === 'object' && !Array.isArray(v)) {
-    return { kind: 'map', entries: Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, compileJsonNode(x, `${path}.${k}`)]) };
+    return { kind: 'map', entries: Object.entries(v as Record<string, unknown>).map(([k, x]) => [`${JSON.stringify(k)}:`, compileJsonNode(x, `${path}.${k}`)]) };
   }
   throw new FormatError(`${path}: expected a string, number, bool or map in a JSON format`);
 }
 
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029]/;
+
+/** JSON string literal; the common case (nothing to escape) skips JSON.stringify. */
+function jsonString(v: string): string {
+  return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+}
+
 function renderJson(n: JsonNode, e: AccessLogEntry): string {
   switch (n.kind) {
-    case 'value':
-      return JSON.stringify(n.get(e));
+    case 'value': {
+      const v = n.get(e);
+      return typeof v === 'number' ? String(v) : v === null ? 'null' : jsonString(v);
+    }
     case 'text':
-      return JSON.stringify(n.render(e));
+      return jsonString(n.render(e));
     case 'literal':
-      return JSON.stringify(n.value);
+      return n.json;
     case 'map': {
       let out = '{';
       for (let i = 0; i < n.entries.length; i++) {
         const [k, v] = n.entries[i]!;
         if (i > 0) out += ',';
-        out += `${JSON.stringify(k)}:${renderJson(v, e)}`;
+        out += k + renderJson(v, e);
       }
       return `${out}}`;
     }
