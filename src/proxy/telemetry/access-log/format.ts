@@ -286,11 +286,13 @@ function compileJsonNode(v: unknown, path: string): JsonNode {
   throw new FormatError(`${path}: expected a string, number, bool or map in a JSON format`);
 }
 
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029]/;
-
 /** JSON string literal; the common case (nothing to escape) skips JSON.stringify. */
 function jsonString(v: string): string {
-  return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 /* " */ || c === 0x5c /* \\ */ || c === 0x2028 || c === 0x2029) return JSON.stringify(v);
+  }
+  return `"${v}"`;
 }
 
 function renderJson(n: JsonNode, e: AccessLogEntry): string {
