@@ -210,6 +210,8 @@ describe('access logs and the Telemetry API', { timeout: 240_000 }, () => {
     assert.equal(uf.cluster, 'outbound|80||dead.default.svc.cluster.local');
     assert.notEqual(uf.transportFailure, '-', 'UF names the transport failure');
     assert.ok(!uf.transportFailure.includes(' '));
+    assert.equal(uf.transportFailure, 'delayed_connect_error:_Connection_refused');
+    assert.ok(Number(uf.bytesSent) > 0, 'the local reply body counts as bytes sent');
 
     // maxConnections 1 + 1 pending: of 4 concurrent slow requests at least one overflows (UO).
     let uo: Line | undefined;

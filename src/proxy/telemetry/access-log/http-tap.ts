@@ -4,7 +4,7 @@
 // complete(). Listeners without access logs cost nothing: no tap is created.
 import type { RequestHead } from '../../http/codec/h1/request-parser.js';
 import type { ResponseHead } from '../../http/codec/h1/response-parser.js';
-import type { ProxyError } from '../../errors.js';
+import { localReply, type ProxyError } from '../../errors.js';
 import type { Route } from '../../config/types.js';
 import type { ClusterRuntime } from '../../upstream/cluster-manager.js';
 import type { Host } from '../../upstream/host.js';
@@ -68,6 +68,8 @@ export class HttpLogTap {
   private readonly t0 = performance.now();
   /** The request as attributes (CEL) and the line's data. */
   readonly entry = new AccessLogEntry();
+  /** Body bytes of the local reply a failure produced (the Exchange counts upstream bytes only). */
+  private localReplyBytes = 0;
 
   constructor(
     private readonly loggers: readonly AccessLogger[],
@@ -114,6 +116,7 @@ export class HttpLogTap {
   /** The request failed before any response from the upstream: why, in Envoy's words. */
   fail(err: ProxyError): void {
     if (err.flag === 'UF') this.entry.transportFailureReason = err.message.replaceAll(' ', '_');
+    this.localReplyBytes = Buffer.byteLength(localReply(err).body);
   }
 
   /** The request is over: fill in the outcome and write the line(s). */
@@ -127,7 +130,7 @@ export class HttpLogTap {
     e.flags = flags;
     e.responseCode = status;
     e.bytesReceived = requestBytes;
-    e.bytesSent = responseBytes;
+    e.bytesSent = responseBytes || this.localReplyBytes;
     e.grpcStatus = flatGet(e.responseTrailers, 'grpc-status') ?? flatGet(e.responseHeaders, 'grpc-status');
     if (e.details === undefined || flags === 'DC' || flags === 'UT') {
       const first = flags.split(',')[0] ?? '-';
