@@ -4,6 +4,8 @@
 
 import type { CorsPolicy, Headers, HTTPDirectResponse, HTTPFaultInjection, HTTPMirrorPolicy, HTTPRedirect } from './route-features-types.js';
 export type { CorsPolicy, Headers, HTTPDirectResponse, HTTPFaultInjection, HTTPMirrorPolicy, HTTPRedirect } from './route-features-types.js';
+import type { DefaultProviders, ExtensionProvider, TelemetrySpec } from './telemetry-types.js';
+export type * from './telemetry-types.js';
 
 import type { RequestAuthenticationSpec } from './request-authentication-types.js';
 export type { ClaimToHeader, JwtHeader, JWTRule, RequestAuthenticationSpec } from './request-authentication-types.js';
@@ -19,7 +21,8 @@ export type KindName =
   | 'Gateway'
   | 'Workload'
   | 'MeshConfig'
-  | 'RequestAuthentication';
+  | 'RequestAuthentication'
+  | 'Telemetry';
 
 export const ALL_KINDS: readonly KindName[] = [
   'ServiceEntry',
@@ -30,6 +33,7 @@ export const ALL_KINDS: readonly KindName[] = [
   'Workload',
   'MeshConfig',
   'RequestAuthentication',
+  'Telemetry',
 ];
 
 export interface ObjectMeta {
@@ -324,6 +328,14 @@ export interface MeshConfigSpec {
   rootNamespace?: string;
   /** SPIFFE trust domain of workload identities. */
   trustDomain?: string;
+  // Telemetry (./telemetry-types.ts, ./validate-mesh-telemetry.ts): access logs are off unless set.
+  /** Access-log file for every proxy ("/dev/stdout" is common); absent or "": off. */
+  accessLogFile?: string;
+  accessLogEncoding?: 'TEXT' | 'JSON';
+  /** Absent or "": Istio's default format for the encoding. */
+  accessLogFormat?: string;
+  extensionProviders?: ExtensionProvider[];
+  defaultProviders?: DefaultProviders;
 }
 
 export type ServiceEntry = ResourceBase<'ServiceEntry', ServiceEntrySpec>;
@@ -334,6 +346,7 @@ export type Gateway = ResourceBase<'Gateway', GatewaySpec>;
 export type LocalWorkload = ResourceBase<'Workload', LocalWorkloadSpec>;
 export type MeshConfig = ResourceBase<'MeshConfig', MeshConfigSpec>;
 export type RequestAuthentication = ResourceBase<'RequestAuthentication', RequestAuthenticationSpec>;
+export type Telemetry = ResourceBase<'Telemetry', TelemetrySpec>;
 
 export type Resource =
   | ServiceEntry
@@ -343,7 +356,8 @@ export type Resource =
   | Gateway
   | LocalWorkload
   | MeshConfig
-  | RequestAuthentication;
+  | RequestAuthentication
+  | Telemetry;
 
 export function resourceKey(r: { kind: string; metadata: { namespace: string; name: string } }): string {
   return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;

@@ -13,6 +13,8 @@ import { validateServiceEntrySpec } from './validate-service-entry.js';
 import { validateVirtualServiceSpec } from './validate-virtual-service.js';
 import { validateWorkloadEntrySpec } from './validate-workload-entry.js';
 import { validateWorkloadSpec } from './validate-workload.js';
+import { validateTelemetrySpec } from './validate-telemetry.js';
+import { TELEMETRY_GROUP } from './telemetry-types.js';
 
 export const ISTIO_API_VERSIONS: readonly string[] = ['v1', 'v1beta1', 'v1alpha3'].map((v) => `${ISTIO_NETWORKING_GROUP}/${v}`);
 export const WEFT_API_VERSIONS: readonly string[] = [`${WEFT_GROUP}/v1alpha1`];
@@ -22,6 +24,7 @@ const API_VERSIONS: Partial<Record<KindName, readonly string[]>> = {
   Workload: WEFT_API_VERSIONS,
   MeshConfig: WEFT_API_VERSIONS,
   RequestAuthentication: ['v1', 'v1beta1'].map((v) => `${ISTIO_SECURITY_GROUP}/${v}`),
+  Telemetry: ['v1', 'v1alpha1'].map((v) => `${TELEMETRY_GROUP}/${v}`),
 };
 
 export function apiVersionsFor(kind: KindName): readonly string[] {
@@ -39,6 +42,7 @@ const SPEC_VALIDATORS: { readonly [K in KindName]: (spec: Field) => SpecOf<K> } 
   Workload: validateWorkloadSpec,
   MeshConfig: validateMeshConfigSpec,
   RequestAuthentication: validateRequestAuthenticationSpec,
+  Telemetry: validateTelemetrySpec,
 };
 
 const TOP: FieldSet = { supported: ['apiVersion', 'kind', 'metadata', 'spec'], ignored: ['status'] };

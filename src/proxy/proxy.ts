@@ -21,6 +21,9 @@ import { registerRetryMetrics } from './http/retry/controller.js';
 import { Drainer, type DrainStatus } from './drain.js';
 import { TcpProxy } from './network/tcp-proxy.js';
 import { TcpMetrics } from './telemetry/tcp-metrics.js';
+import { httpAccessLogFor } from './telemetry/access-log/http-tap.js';
+import { registerAccessLogMetrics } from './telemetry/access-log/writer.js';
+import { reporterOverridesOf } from './telemetry/metric-overrides.js';
 
 export interface ProxyOptions {
   xdsAddress: string;
@@ -91,6 +94,7 @@ export class Proxy {
       log: opts.log,
     });
     registerRetryMetrics(this.registry);
+    registerAccessLogMetrics(this.registry, opts.log);
     this.registry.gauge({
       name: 'envoy_server_uptime',
       help: 'Seconds since the proxy started.',
@@ -109,6 +113,7 @@ export class Proxy {
   }
 
   private setListeners(l: ReadonlyMap<string, ListenerConfig>): void {
+    this.metrics.setOverrides(reporterOverridesOf(l.values()));
     for (const [name, cfg] of l) {
       const ctx: HcmContext = {
         listener: cfg,
@@ -121,6 +126,7 @@ export class Proxy {
         selfHeader: this.selfHeader,
         stats: this.stats,
         draining: () => this.drainer.draining,
+        accessLog: httpAccessLogFor(cfg.hcm.accessLog, this.metrics.needsAttributes),
       };
       this.contexts.set(name, ctx);
     }

@@ -8,10 +8,13 @@ import type { HcmConfig, ListenerConfig, SniChain, TcpProxyConfig } from './type
 import { TCP_PROXY_TYPE_URL, TLS_INSPECTOR_TYPE_URL } from '../../xds/network-filters.js';
 import { decodeTcpProxy, decodeUpgradeConfigs, NO_HCM } from './decode-tcp-proxy.js';
 import { decodeJwtAuthn, JWT_AUTHN_TYPE_URL } from '../security/jwt/decode.js';
+import { decodeAccessLogs } from '../telemetry/access-log/decode.js';
+import { decodeStatsFilter, STATS_FILTER_NAME, TYPED_STRUCT_TYPE_URL, type StatsConfig } from '../telemetry/metric-overrides.js';
 
 const HCM_FIELDS = [
   '@type', 'stat_prefix', 'rds', 'route_config', 'http_filters', 'strip_any_host_port', 'use_remote_address',
   'codec_type', 'generate_request_id', 'xff_num_trusted_hops', 'normalize_path', 'merge_slashes', 'upgrade_configs',
+  'access_log',
 ];
 
 function decodeHcm(tc: J, path: string): HcmConfig {
@@ -21,6 +24,7 @@ function decodeHcm(tc: J, path: string): HcmConfig {
   }
   const filters = arr(tc.http_filters, `${path}.http_filters`);
   let jwtAuthn: HcmConfig['jwtAuthn'];
+  let stats: StatsConfig | undefined;
   filters.forEach((f, i) => {
     const fp = `${path}.http_filters[${i}]`;
     const fo = obj(f, fp);
@@ -32,6 +36,7 @@ function decodeHcm(tc: J, path: string): HcmConfig {
       jwtAuthn = decodeJwtAuthn(tc, `${fp}.typed_config`);
       return;
     }
+    if (fo.name === STATS_FILTER_NAME && t === TYPED_STRUCT_TYPE_URL && tc) return void (stats = decodeStatsFilter(tc, `${fp}.typed_config`));
     if (t !== ROUTER_TYPE_URL) throw new ConfigRejection(fp, `HTTP filter ${String(fo.name)} (${String(t)}) is not supported; only the router`);
     only(tc ?? {}, `${fp}.typed_config`, ['@type']);
   });
@@ -49,6 +54,7 @@ function decodeHcm(tc: J, path: string): HcmConfig {
   } else {
     throw new ConfigRejection(path, 'needs rds or route_config');
   }
+  const accessLog = decodeAccessLogs(tc.access_log, `${path}.access_log`);
   return {
     statPrefix: typeof tc.stat_prefix === 'string' ? tc.stat_prefix : '',
     rdsName,
@@ -57,6 +63,8 @@ function decodeHcm(tc: J, path: string): HcmConfig {
     useRemoteAddress: bool(tc.use_remote_address, `${path}.use_remote_address`, false),
     ...(tc.upgrade_configs !== undefined ? { websocket: decodeUpgradeConfigs(tc.upgrade_configs, `${path}.upgrade_configs`) } : {}),
     ...(jwtAuthn ? { jwtAuthn } : {}),
+    ...(accessLog ? { accessLog } : {}),
+    ...(stats ? { stats } : {}),
   };
 }
 

@@ -6,6 +6,8 @@ import type { RouteFilters } from '../http/filters/types.js';
 import type { HashPolicyConfig, LbConfig, LbPolicy } from './lb-config.js';
 import type { JwtAuthnConfig } from '../security/jwt/config.js';
 import type { ClaimMatcher } from '../security/jwt/claims-match.js';
+import type { AccessLogger } from '../telemetry/access-log/decode.js';
+import type { StatsConfig } from '../telemetry/metric-overrides.js';
 
 export interface StringMatcher {
   kind: 'exact' | 'prefix' | 'regex';
@@ -83,6 +85,10 @@ export interface HcmConfig {
   websocket?: boolean;
   /** envoy.filters.http.jwt_authn (RequestAuthentication), run before routing. */
   jwtAuthn?: JwtAuthnConfig;
+  /** access_log (../telemetry/access-log/); absent when none. */
+  accessLog?: AccessLogger[];
+  /** The istio.stats HTTP filter: Telemetry API metric overrides (../telemetry/metric-overrides.ts). */
+  stats?: StatsConfig;
 }
 
 /** envoy.filters.network.tcp_proxy: L4 proxying to one cluster or a weighted pick. */
@@ -94,6 +100,8 @@ export interface TcpProxyConfig {
   idleTimeoutMs?: number;
   /** max_downstream_connection_duration; absent or 0: none. */
   maxDownstreamConnectionDurationMs?: number;
+  /** access_log (../telemetry/access-log/); absent when none. */
+  accessLog?: AccessLogger[];
 }
 
 export interface ListenerConfig {

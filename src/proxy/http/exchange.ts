@@ -24,6 +24,7 @@ import { requestHash } from '../upstream/lb/hash-key.js';
 import { openTunnel, upgradeRequestHeaders } from './upgrade.js';
 import type { RequestAuth } from '../security/identity.js';
 import { runJwtAuthn, type AuthnOutcome } from '../security/jwt/authenticate.js';
+import type { HttpLogTap } from '../telemetry/access-log/http-tap.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -63,6 +64,7 @@ export class Exchange {
   private setCookie: string | undefined;
   /** Istio's request.auth (jwt_authn, ../security/jwt/): undefined until it ran, null without a token. */
   requestAuth: RequestAuth | null | undefined;
+  private readonly log: HttpLogTap | undefined; // access log / metric-override attributes (../telemetry/access-log/)
 
   constructor(
     private readonly down: DownstreamConnection,
@@ -73,6 +75,7 @@ export class Exchange {
     // A request without a body is complete as soon as its head is.
     this.requestEnded = !req.chunked && req.contentLength <= 0;
     ctx.stats.downstreamRq++;
+    this.log = ctx.accessLog?.begin(req, down);
   }
 
   get method(): string {
@@ -300,6 +303,7 @@ export class Exchange {
     if (this.retry && this.tryRetry({ kind: 'response', status: head.status, grpcStatus: grpcStatusOf(head) })) return;
     this.responseStarted = true;
     this.responseStatus = head.status;
+    this.log?.head(head, this.upstream);
     const h = this.filters ? this.filters.responseHeaders(this.cluster!.config.name, head.headers) : head.headers;
     const tokens = head.connectionTokens;
     if (this.ctx.draining()) this.keepAlive = false;
@@ -388,6 +392,7 @@ export class Exchange {
   }
 
   onEnd(trailers: readonly string[] = []): void {
+    this.log?.trailers(trailers);
     if (this.responseChunked) this.emit(trailers.length > 0 && /\btrailers\b/i.test(this.headerValue('te')) ? lastChunkWithTrailers(trailers) : LAST_CHUNK);
     // Written now, before the connection moves on to a pipelined request that may answer locally.
     this.batching = false;
@@ -528,6 +533,7 @@ export class Exchange {
   private failBeforeResponse(err: ProxyError): void {
     if (this.finished) return;
     this.flags = err.flag;
+    this.log?.fail(err);
     if (this.upstream) this.upstream.destroy();
     this.upstream = null;
     // If the request body is still arriving we answer and close: the stream cannot be resynced.
@@ -569,6 +575,7 @@ export class Exchange {
     const routed = this.cluster ?? (this.route ? this.ctx.clusters.get(this.route.action.clusters[0]?.name ?? '') : undefined);
     const service = routed?.config.service ?? null;
     const grpc = this.headerValue('content-type').startsWith('application/grpc');
+    this.log?.done(this.route, this.cluster, hostRef, this.flags, this.responseStatus, this.requestBytes, this.responseBytes);
     ctx.metrics.record({
       reporter: inbound ? 'destination' : 'source',
       source: inbound ? peer : ctx.self,
@@ -581,7 +588,7 @@ export class Exchange {
       durationMs: performance.now() - this.startedAt,
       requestBytes: this.requestBytes,
       responseBytes: this.responseBytes,
-    });
+    }, this.log?.entry);
     if (this.flags !== 'DC') this.down.exchangeDone(this.keepAlive);
   }
 

@@ -17,6 +17,7 @@ import { splice } from './splice.js';
 import { matchServerName, peekSni } from './client-hello.js';
 import { connectTcpUpstream } from './tcp-upstream.js';
 import { startTcpTimers } from './tcp-timeouts.js';
+import { TcpLog } from '../telemetry/access-log/tcp-log.js';
 
 /** How long a TLS passthrough listener waits for the ClientHello before using its default chain. */
 const SNI_TIMEOUT_MS = 15_000;
@@ -68,12 +69,13 @@ export class TcpProxy {
     // TLS passthrough: the chain is picked by the ClientHello's SNI; the peeked bytes go first.
     down.setNoDelay(true);
     peekSni(down, SNI_TIMEOUT_MS, (sni, head) => {
-      this.proxy(down, listener, matchServerName(chains, sni)?.tcpProxy ?? listener.tcpProxy, head);
+      this.proxy(down, listener, matchServerName(chains, sni)?.tcpProxy ?? listener.tcpProxy, head, sni ?? undefined);
     });
   }
 
-  private proxy(down: net.Socket, listener: ListenerConfig, cfg: TcpProxyConfig | undefined, head: Buffer | null): void {
+  private proxy(down: net.Socket, listener: ListenerConfig, cfg: TcpProxyConfig | undefined, head: Buffer | null, sni?: string): void {
     const inbound = listener.direction === 'INBOUND';
+    const log = cfg?.accessLog ? new TcpLog(cfg.accessLog, down, sni) : null;
     if (!cfg) {
       // No chain for this connection (no SNI match and no default chain): Envoy's NR.
       const labels: TcpConnectionLabels = {
@@ -99,7 +101,9 @@ export class TcpProxy {
       connectionSecurityPolicy: inbound ? 'none' : 'unknown',
     };
     const host = cluster?.pick();
+    log?.target(cluster?.config.name, host?.key);
     if (!cluster || !host) {
+      log?.end(cluster ? 'UH' : 'NC');
       this.fail(down, labels, cluster ? 'UH' : 'NC');
       return;
     }
@@ -112,6 +116,7 @@ export class TcpProxy {
       connecting = false;
       host.active--;
       cancel();
+      log?.end('DC');
       const s = this.deps.metrics.series({ ...labels, responseFlags: 'DC' });
       s.opened.inc();
       s.closed.inc();
@@ -124,6 +129,7 @@ export class TcpProxy {
       down.off('close', downGone);
       if (!r.ok) {
         host.active--;
+        log?.end(r.flag, r.reason);
         this.fail(down, labels, r.flag);
         return;
       }
@@ -132,11 +138,14 @@ export class TcpProxy {
       let closedSeries = s;
       s.opened.inc();
       this.active++;
+      let endFlag = '-';
       const timers = startTcpTimers(cfg, acceptedAt, (flag) => {
         if (flag !== '-') closedSeries = this.deps.metrics.series({ ...labels, responseFlags: flag });
+        endFlag = flag;
         down.destroy();
         up.destroy();
       });
+      log?.connected(up);
       splice(
         down,
         up,
@@ -144,13 +153,16 @@ export class TcpProxy {
           onDownstreamBytes: (n) => {
             s.received.inc(n);
             timers.activity();
+            log?.received(n);
           },
           onUpstreamBytes: (n) => {
             s.sent.inc(n);
             timers.activity();
+            log?.sent(n);
           },
           onClose: () => {
             timers.stop();
+            log?.end(endFlag);
             this.active--;
             host.active--;
             closedSeries.closed.inc();
