@@ -69,11 +69,6 @@ export function writeBootstrapTokens(stateDir: string, workloads: readonly Workl
   return files;
 }
 
-/** Reads a token file as the sidecar does (trimmed). */
-export function readTokenFile(file: string): string {
-  return fs.readFileSync(file, 'utf8').trim();
-}
-
 /** Local mode: tokens.json maps token hashes to identities; re-read when the file changes. */
 export class BootstrapTokenAuthenticator implements Authenticator {
   private cache: { mtimeMs: number; size: number; entries: BootstrapTokenEntry[] } | null = null;
