@@ -82,8 +82,8 @@ export interface CertSummary {
 
 export function summarize(cert: NodeX509): CertSummary {
   return {
-    subject: cert.subject.replace(/\n/g, ', '),
-    issuer: cert.issuer.replace(/\n/g, ', '),
+    subject: (cert.subject ?? '').replace(/\n/g, ', '),
+    issuer: (cert.issuer ?? '').replace(/\n/g, ', '),
     serial: serialOf(cert),
     notBefore: new Date(cert.validFrom).toISOString(),
     notAfter: new Date(cert.validTo).toISOString(),

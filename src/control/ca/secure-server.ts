@@ -56,7 +56,11 @@ class ServingCertificate {
   removeCaCertificateListener(): void {}
   addIdentityCertificateListener(l: IdentityListener): void {
     this.listeners.add(l);
-    if (this.latest) l(this.latest);
+    // Later, not now: grpc-js registers its own watcher only after this call returns, and would
+    // miss an update delivered synchronously (the port would then drop every connection).
+    setImmediate(() => {
+      if (this.latest && this.listeners.has(l)) l(this.latest);
+    });
   }
   removeIdentityCertificateListener(l: IdentityListener): void {
     this.listeners.delete(l);

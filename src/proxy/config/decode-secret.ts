@@ -23,7 +23,7 @@ export function decodeSecret(r: J): SecretConfig {
   const caPath = `${path}.validation_context.trusted_ca`;
   only(ca, caPath, ['inline_bytes', 'inline_string']);
   let text: string;
-  if (ca.inline_bytes !== undefined) text = Buffer.from(str(ca.inline_bytes, `${caPath}.inline_bytes`), 'base64').toString('utf8');
+  if (ca.inline_bytes !== undefined) text = bytesText(ca.inline_bytes, `${caPath}.inline_bytes`);
   else if (ca.inline_string !== undefined) text = str(ca.inline_string, `${caPath}.inline_string`);
   else throw new ConfigRejection(caPath, 'expected inline_bytes or inline_string');
   const blocks = splitPemCerts(text);
@@ -38,4 +38,10 @@ export function decodeSecret(r: J): SecretConfig {
     if (!cert.ca) throw new ConfigRejection(`${caPath}[${i}]`, 'not a CA certificate (basicConstraints CA=false)');
   }
   return { name, trustedCaPem: blocks.join('') };
+}
+
+/** bytes fields arrive as Buffers from the wire and as base64 strings in Envoy's JSON form. */
+function bytesText(v: unknown, path: string): string {
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+  return Buffer.from(str(v, path), 'base64').toString('utf8');
 }
