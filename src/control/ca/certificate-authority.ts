@@ -2,7 +2,7 @@
 // root plus roots retiring after a rotation), SVID issuance for authenticated callers, and root
 // rotation with an overlap. Listeners hear about bundle changes (→ SDS push of ROOTCA).
 import { webcrypto } from 'node:crypto';
-import { EC_P256, parsePemCerts, spiffeUri, summarize, type CertSummary, type CryptoKey, type CryptoKeyPair } from '../../security/x509.js';
+import { EC_P256, parsePemCerts, spiffeUri, summarize, type CertSummary, type CryptoKeyPair } from '../../security/x509.js';
 import type { Authenticator, CallerIdentity } from './authenticator.js';
 import { CsrRejected, DEFAULT_CERT_TTL_MS, issueServerCert, issueSvid, type IssuedCertificate } from './issuer.js';
 import { CaError, loadOperatorCa, RootStore, type OperatorCaFiles, type RetiringRoot, type SigningMaterial } from './roots.js';

@@ -1,7 +1,7 @@
 // Signs X.509-SVIDs from CSRs. The identity comes from the authenticated caller, never from the CSR:
 // a CSR may name no SAN (the CA fills in the caller's SPIFFE ID) or exactly the caller's SPIFFE ID;
 // anything else is refused. The CSR's own signature proves the requester holds the key.
-import { randomSerialHex, spiffeUri, x509, type SpiffeId, type CryptoKey, type CryptoKeyPair } from '../../security/x509.js';
+import { randomSerialHex, spiffeUri, x509, type SpiffeId, type CryptoKey } from '../../security/x509.js';
 import type { SigningMaterial } from './roots.js';
 
 export const DEFAULT_CERT_TTL_MS = 24 * 3600 * 1000;
@@ -63,7 +63,7 @@ async function checkKey(csr: x509.Pkcs10CertificateRequest): Promise<void> {
 /** Checks the CSR and signs a leaf for `identity`. */
 export async function issueSvid(ca: SigningMaterial, req: IssueRequest): Promise<IssuedCertificate> {
   const csr = parseCsr(req.csrPem);
-  let signatureOk = false;
+  let signatureOk: boolean;
   try {
     signatureOk = await csr.verify();
   } catch {

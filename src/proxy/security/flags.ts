@@ -29,7 +29,7 @@ export function identityOptions(
   try {
     caRootsPem = fs.readFileSync(rootFile, 'utf8');
   } catch (e) {
-    throw new Error(`--ca-root-file: cannot read ${rootFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(`--ca-root-file: cannot read ${rootFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
   const ttl = v['cert-ttl'] === undefined ? 0 : Number(v['cert-ttl']);
   if (!Number.isFinite(ttl) || ttl < 0) throw new Error(`--cert-ttl: expected seconds, got "${v['cert-ttl']}"`);
