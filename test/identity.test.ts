@@ -100,7 +100,7 @@ describe('workload identity: CA, CSR flow, renewal, SDS trust bundle, root rotat
     const bundleFile = path.join(stateDir, 'ca', 'trust-bundle.pem');
     const identity = (workload: string): string[] => ['--ca-address', CA_ADDR, '--ca-root-file', bundleFile, '--token-file', tokenFiles.get(`default/${workload}`) ?? ''];
     orders = proxy('127.0.44.11', 'orders-0', 'orders', identity('orders'));
-    shortLived = proxy('127.0.44.12', 'cart-0', 'cart', [...identity('cart'), '--cert-ttl', '6']);
+    shortLived = proxy('127.0.44.12', 'cart-0', 'cart', [...identity('cart'), '--cert-ttl', '10']);
     for (const [p, ip] of [[orders, '127.0.44.11'], [shortLived, '127.0.44.12']] as const) {
       await waitFor(`proxy ${ip} ready`, async () => (await httpGet(`http://${ip}:15000/ready`)).status === 200, 30_000, p);
     }
@@ -145,10 +145,12 @@ describe('workload identity: CA, CSR flow, renewal, SDS trust bundle, root rotat
     const first = await certs('127.0.44.12');
     const pid = shortLived.child.pid;
     const life = new Date(first.notAfter!).getTime() - new Date(first.notBefore!).getTime();
-    assert.ok(life <= 8000, `asked-for 6 s TTL (life ${life} ms)`);
+    assert.ok(life >= 10_000 && life <= 12_000, `asked-for 10 s TTL (life ${life} ms)`);
     const renewAt = new Date(first.renewAt!).getTime();
     const half = new Date(first.notBefore!).getTime() + life / 2;
-    assert.ok(renewAt <= half + 50 && renewAt >= half - life * 0.05 - 1000, 'renewal scheduled at half life (minus jitter)');
+    // At half life minus jitter; later only if the certificate itself arrived after that point.
+    assert.ok(renewAt >= half - life * 0.05 - 1000, `renewal not before half life minus jitter (${first.renewAt})`);
+    assert.ok(renewAt <= Math.max(half + 50, Date.now()), `renewal due at half life (${first.renewAt})`);
     let next = first;
     await waitFor('a new serial', async () => {
       next = await certs('127.0.44.12');
@@ -156,7 +158,7 @@ describe('workload identity: CA, CSR flow, renewal, SDS trust bundle, root rotat
     }, 30_000, shortLived);
     assert.equal(shortLived.child.pid, pid);
     assert.ok(new Date(next.notAfter!).getTime() > new Date(first.notAfter!).getTime());
-    assert.ok(Date.now() < new Date(first.notAfter!).getTime() + 2000 || next.renewals >= 2, 'renewed before the old one expired');
+    assert.ok(new Date(next.notBefore!).getTime() < new Date(first.notAfter!).getTime(), 'the new certificate was issued before the old one expired');
     assert.equal((await httpGet('http://127.0.44.12:15000/ready')).status, 200);
   });
 
