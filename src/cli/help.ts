@@ -67,6 +67,23 @@ export const VERBS: Readonly<Record<string, VerbHelp>> = {
       '  NOT SENT  nothing of this type has been sent',
     ].join('\n'),
   },
+  'proxy-config': {
+    summary: "Show a proxy's workload certificate and trust bundle (no keys)",
+    usage: 'weft proxy-config secret PROXY [-o json]',
+    details: [
+      'PROXY is a name from "weft proxy-status" (NAME or NAME.NAMESPACE).',
+      'Shows the certificate chain (SPIFFE ID, serial, validity) and the ROOTCA trust bundle.',
+    ].join('\n'),
+  },
+  ca: {
+    summary: "Show or rotate the control plane's built-in CA",
+    usage: 'weft ca status [-o json] | weft ca rotate-root [--overlap 1h] [-o json]',
+    details: [
+      '  status       roots in the trust bundle, signing mode, certificate TTL',
+      '  rotate-root  make a new root; the old root stays trusted for --overlap (default 1h),',
+      '               proxies renew early onto the new root, then the old root is dropped',
+    ].join('\n'),
+  },
   restart: {
     summary: 'Rolling restart of a workload run by "weft up", one instance at a time',
     usage: 'weft restart WORKLOAD [-n NAMESPACE] [--state-dir DIR] [-o json]',

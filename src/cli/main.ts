@@ -17,6 +17,8 @@ const VERB_MODULES: Readonly<Record<string, () => Promise<VerbRunner>>> = {
   get: async () => (await import('./get.js')).runGet,
   analyze: async () => (await import('./analyze.js')).runAnalyze,
   'proxy-status': async () => (await import('./proxy-status.js')).runProxyStatus,
+  'proxy-config': async () => (await import('./proxy-config.js')).runProxyConfig,
+  ca: async () => (await import('./ca.js')).runCa,
   restart: async () => (await import('./restart.js')).runRestart,
   version: async () => (await import('./version.js')).runVersion,
 };

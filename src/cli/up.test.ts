@@ -21,6 +21,7 @@ test('parseUpArgs: defaults, flags, errors', () => {
       gatewayPort: 8080,
       xdsPort: 15010,
       httpPort: 15014,
+      caPort: 15012,
       subnet: '127.0.1',
       stateDir: undefined,
       gatewayIp: '127.0.0.1',

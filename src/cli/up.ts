@@ -12,7 +12,8 @@ import { formatConfigError } from '../api/errors.js';
 import type { ConfigError } from '../api/errors.js';
 import { loadDirectory } from '../api/load-dir.js';
 import type { Resource } from '../api/types.js';
-import { buildPlan, PROXY_ADMIN_PORT, PROXY_STATS_PORT } from '../local/plan.js';
+import { buildPlan, CA_PORT, PROXY_ADMIN_PORT, PROXY_STATS_PORT } from '../local/plan.js';
+import { writeBootstrapTokens } from '../control/ca/authenticator.js';
 import type { Plan } from '../local/plan.js';
 import { describeExit } from '../local/process.js';
 import { removeRegistryFile, renderRegistry, writeRegistryFile } from '../local/registry-file.js';
@@ -30,6 +31,7 @@ flags:
   --gateway-port N   port of the ingress gateway on --gateway-ip (default 8080)
   --xds-port N       control plane xDS port (default 15010)
   --http-port N      control plane HTTP port: /metrics, /debug (default 15014)
+  --ca-port N        control plane TLS port: certificates + xDS (default 15012)
   --subnet A.B.C     loopback prefix for instance addresses (default 127.0.1)
   --state-dir DIR    registry and logs (default DIR/.weft)
   --gateway-ip IP    address of the gateway and control plane (default 127.0.0.1)
@@ -40,6 +42,7 @@ export interface UpArgs {
   gatewayPort: number;
   xdsPort: number;
   httpPort: number;
+  caPort: number;
   subnet: string;
   stateDir: string | undefined;
   gatewayIp: string;
@@ -64,6 +67,7 @@ export function parseUpArgs(argv: readonly string[]): ParsedUpArgs {
         'gateway-port': { type: 'string' },
         'xds-port': { type: 'string' },
         'http-port': { type: 'string' },
+        'ca-port': { type: 'string' },
         subnet: { type: 'string' },
         'state-dir': { type: 'string' },
         'gateway-ip': { type: 'string' },
@@ -81,6 +85,7 @@ export function parseUpArgs(argv: readonly string[]): ParsedUpArgs {
         gatewayPort: parsePort('gateway-port', values['gateway-port'], 8080),
         xdsPort: parsePort('xds-port', values['xds-port'], 15010),
         httpPort: parsePort('http-port', values['http-port'], 15014),
+        caPort: parsePort('ca-port', values['ca-port'], CA_PORT),
         subnet: values.subnet ?? '127.0.1',
         stateDir: values['state-dir'],
         gatewayIp: values['gateway-ip'] ?? '127.0.0.1',
@@ -129,6 +134,7 @@ async function preflight(plan: Plan, a: UpArgs, packageRoot: string): Promise<st
     [a.gatewayPort, '--gateway-port'],
     [a.xdsPort, '--xds-port'],
     [a.httpPort, '--http-port'],
+    [a.caPort, '--ca-port'],
     [PROXY_ADMIN_PORT, 'the gateway admin port'],
     [PROXY_STATS_PORT, 'the gateway stats port'],
   ];
@@ -196,6 +202,7 @@ export async function runUp(argv: string[], hooks: UpHooks = {}): Promise<number
     gatewayPort: a.gatewayPort,
     xdsPort: a.xdsPort,
     httpPort: a.httpPort,
+    caPort: a.caPort,
     subnet: a.subnet,
     gatewayIp: a.gatewayIp,
     packageRoot,
@@ -218,6 +225,8 @@ export async function runUp(argv: string[], hooks: UpHooks = {}): Promise<number
   // Fresh logs for this run (processes append, so a restarted instance keeps its history).
   rmSync(plan.logDir, { recursive: true, force: true });
   mkdirSync(plan.logDir, { recursive: true });
+  // One fresh bootstrap token per workload (0600, under STATE/identity); sidecars get the file path.
+  writeBootstrapTokens(stateDir, plan.identities);
   // Instances are published only once their sidecar and app are ready (see local/lifecycle.ts).
   writeRegistryFile(plan.registryFile, renderRegistry([]));
   out(`weft up: ${plan.instances.length} instance(s) of ${workloads} workload(s); logs in ${plan.logDir}`);

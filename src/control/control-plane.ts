@@ -13,6 +13,23 @@ import { ControlMetrics } from './metrics.js';
 import { ControlPlaneBackend } from './backend.js';
 import { startDebugServer, type DebugServer } from './debug/server.js';
 import { JwksCache, wantedJwksUris } from './jwks/jwks-cache.js';
+import { CertificateAuthority } from './ca/certificate-authority.js';
+import { BootstrapTokenAuthenticator, bootstrapTokensFile, type Authenticator } from './ca/authenticator.js';
+import { SecureXdsServer } from './ca/secure-server.js';
+import { rootCaSecret, ROOTCA_SECRET } from './ca/sds.js';
+import { caHttpHandler } from './ca/http.js';
+import type { OperatorCaFiles } from './ca/roots.js';
+
+/** The built-in CA (control/ca/): always on; the TLS port only when `secureXds` is given. */
+export interface CaSettings {
+  /** Istio's 15012: certificate service + ADS over TLS. */
+  secureXds?: { host: string; port: number };
+  operator?: OperatorCaFiles;
+  certTtlMs?: number;
+  maxCertTtlMs?: number;
+  /** Defaults to local mode's bootstrap tokens (STATE/identity/tokens.json). */
+  authenticator?: Authenticator;
+}
 
 export interface ControlPlaneOptions {
   configDirs: string[];
@@ -21,6 +38,7 @@ export interface ControlPlaneOptions {
   http: { host: string; port: number };
   debounce: { quietMs: number; maxMs: number };
   log: (msg: string) => void;
+  ca?: CaSettings;
 }
 
 export class ControlPlane {
@@ -35,12 +53,34 @@ export class ControlPlane {
   private debug: DebugServer | null = null;
   /** RequestAuthentication jwksUri keys, fetched here and inlined by translation (./jwks/). */
   private readonly jwks: JwksCache;
+  readonly ca: CertificateAuthority;
+  private secure: SecureXdsServer | null = null;
   xdsPort = 0;
   httpPort = 0;
+  secureXdsPort = 0;
 
   constructor(private readonly opts: ControlPlaneOptions) {
     this.metrics = new ControlMetrics(() => this.ads.connections.size, () => this.snapshot.version);
-    this.ads = new AdsServer({ snapshot: () => this.snapshot, metrics: this.metrics, log: opts.log });
+    const ca = opts.ca ?? {};
+    this.ca = new CertificateAuthority({
+      stateDir: opts.stateDir,
+      ...(ca.operator ? { operator: ca.operator } : {}),
+      trustDomain: () => this.snapshot.mesh.trustDomain,
+      authenticator: ca.authenticator ?? new BootstrapTokenAuthenticator(bootstrapTokensFile(opts.stateDir)),
+      ...(ca.certTtlMs !== undefined ? { defaultTtlMs: ca.certTtlMs } : {}),
+      ...(ca.maxCertTtlMs !== undefined ? { maxTtlMs: ca.maxCertTtlMs } : {}),
+      log: opts.log,
+    });
+    let secrets: ReadonlyMap<string, Record<string, unknown>> = new Map();
+    this.ca.onChange(() => {
+      secrets = new Map([[ROOTCA_SECRET, rootCaSecret(this.ca.bundlePem())]]);
+      this.ads.pushSecrets();
+    });
+    this.ads = new AdsServer({ snapshot: () => this.snapshot, metrics: this.metrics, log: opts.log, secrets: () => secrets });
+    this.caStarted = async () => {
+      await this.ca.start();
+      secrets = new Map([[ROOTCA_SECRET, rootCaSecret(this.ca.bundlePem())]]);
+    };
     this.debouncer = new Debouncer(opts.debounce, (change, debounceMs) => {
       this.metrics.debounceTime.observe(debounceMs / 1000);
       this.rebuild(change.kinds);
@@ -69,6 +109,8 @@ export class ControlPlane {
     this.applied = new AppliedStore(path.join(opts.stateDir, 'applied'));
   }
 
+  private readonly caStarted: () => Promise<void>;
+
   currentSnapshot(): Snapshot {
     return this.snapshot;
   }
@@ -87,7 +129,13 @@ export class ControlPlane {
     // The first snapshot is built at once, not debounced: proxies connecting now get full config.
     this.debouncer.stop();
     this.rebuild(undefined);
+    await this.caStarted();
     this.xdsPort = await this.ads.start(this.opts.xds.host, this.opts.xds.port);
+    const secureAt = this.opts.ca?.secureXds;
+    if (secureAt) {
+      this.secure = new SecureXdsServer(this.ca, this.ads.handlers(), this.opts.log);
+      this.secureXdsPort = await this.secure.start(secureAt.host, secureAt.port);
+    }
     const backend = new ControlPlaneBackend({
       store: this.store,
       applied: this.applied,
@@ -95,7 +143,7 @@ export class ControlPlane {
       metrics: this.metrics,
       onApplied: () => this.store.setLayer('applied', this.applied.list()),
     });
-    this.debug = await startDebugServer(backend, this.opts.http);
+    this.debug = await startDebugServer(backend, { ...this.opts.http, fallback: caHttpHandler(this.ca) });
     this.httpPort = this.debug.address.port;
   }
 
@@ -104,6 +152,8 @@ export class ControlPlane {
     this.jwks.stop();
     this.files.stop();
     this.registry.stop();
+    this.ca.stop();
+    await this.secure?.stop();
     await this.ads.stop();
     await this.debug?.close();
   }

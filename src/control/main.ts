@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { ControlPlane } from './control-plane.js';
+import { CA_FLAGS, caSettings } from './ca/flags.js';
 
 function hostPort(s: string, flag: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
       'http-address': { type: 'string', default: '127.0.0.1:15014' },
       'debounce-after-ms': { type: 'string', default: '100' },
       'debounce-max-ms': { type: 'string', default: '10000' },
+      ...CA_FLAGS,
     },
   });
   const log = (msg: string): void => {
@@ -31,9 +33,11 @@ async function main(): Promise<void> {
     http: hostPort(values['http-address'] ?? '', '--http-address'),
     debounce: { quietMs: Number(values['debounce-after-ms']), maxMs: Number(values['debounce-max-ms']) },
     log,
+    ca: caSettings(values),
   });
   await cp.start();
-  process.stdout.write(`weft-control-plane ready xds=${values['xds-address']?.replace(/:\d+$/, '')}:${cp.xdsPort} http=${values['http-address']?.replace(/:\d+$/, '')}:${cp.httpPort}\n`);
+  const secure = cp.secureXdsPort > 0 ? ` secure-xds=${values['secure-xds-address']?.replace(/:\d+$/, '')}:${cp.secureXdsPort}` : '';
+  process.stdout.write(`weft-control-plane ready xds=${values['xds-address']?.replace(/:\d+$/, '')}:${cp.xdsPort} http=${values['http-address']?.replace(/:\d+$/, '')}:${cp.httpPort}${secure}\n`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

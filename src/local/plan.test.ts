@@ -88,6 +88,7 @@ test('control plane command line and readiness', () => {
     '--state-dir', '/cfg/shop/.weft',
     '--xds-address', '127.0.0.1:15010',
     '--http-address', '127.0.0.1:15014',
+    '--secure-xds-address', '127.0.0.1:15012',
   ]);
   assert.deepEqual(cp.readiness, { kind: 'line', startsWith: 'weft-control-plane ready', timeoutMs: 20_000 });
   assert.equal(cp.env.UNSET, undefined);

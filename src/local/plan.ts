@@ -5,6 +5,7 @@
 import { delimiter, dirname, join, resolve } from 'node:path';
 import type { LocalWorkload, Resource, WorkloadPort } from '../api/types.js';
 import { allocateAddresses, parseSubnet } from './addresses.js';
+import { tokenFileFor, type WorkloadForToken } from '../control/ca/authenticator.js';
 
 export interface PlanOptions {
   /** Absolute config directory (what the control plane watches). */
@@ -14,6 +15,8 @@ export interface PlanOptions {
   gatewayPort: number;
   xdsPort: number;
   httpPort: number;
+  /** Control plane TLS port: certificate service + ADS (default 15012). */
+  caPort?: number;
   /** Three-octet loopback prefix for instance addresses, e.g. "127.0.1". */
   subnet: string;
   /** Address of the gateway proxy and the control plane; 127.0.0.1 by default. */
@@ -29,6 +32,7 @@ export interface PlanOptions {
 export const PROXY_ADMIN_PORT = 15000;
 export const PROXY_STATS_PORT = 15090;
 export const PROXY_OUTBOUND_PORT = 15001;
+export const CA_PORT = 15012;
 export const CONTROL_PLANE_READY_LINE = 'weft-control-plane ready';
 
 export const CONTROL_PLANE_READY_TIMEOUT_MS = 20_000;
@@ -103,6 +107,8 @@ export interface Plan {
   gatewayUrl: string;
   registryFile: string;
   logDir: string;
+  /** One bootstrap token per workload (gateway included); `weft up` writes them before starting. */
+  identities: WorkloadForToken[];
 }
 
 export type PlanResult = { ok: true; plan: Plan } | { ok: false; errors: string[] };
@@ -163,6 +169,10 @@ function proxyArgs(
   return [
     join(o.packageRoot, 'dist', 'src', 'proxy', 'main.js'),
     '--xds-address', `${o.gatewayIp}:${o.xdsPort}`,
+    // Workload identity: CSR to the CA over TLS, trusting the root the control plane wrote.
+    '--ca-address', `${o.gatewayIp}:${o.caPort ?? CA_PORT}`,
+    '--ca-root-file', join(o.stateDir, 'ca', 'trust-bundle.pem'),
+    '--token-file', tokenFileFor(o.stateDir, p.namespace, p.workload),
     '--type', p.type,
     '--ip', p.ip,
     '--name', p.name,
@@ -226,12 +236,13 @@ export function buildPlan(resources: readonly Resource[], o: PlanOptions): PlanR
       '--state-dir', o.stateDir,
       '--xds-address', `${o.gatewayIp}:${o.xdsPort}`,
       '--http-address', `${o.gatewayIp}:${o.httpPort}`,
+      '--secure-xds-address', `${o.gatewayIp}:${o.caPort ?? CA_PORT}`,
     ],
     cwd: pkgRoot,
     env,
     readiness: { kind: 'line', startsWith: CONTROL_PLANE_READY_LINE, timeoutMs: CONTROL_PLANE_READY_TIMEOUT_MS },
     address: o.gatewayIp,
-    ports: `xds ${o.xdsPort}, http ${o.httpPort}`,
+    ports: `xds ${o.xdsPort}, xds-tls ${o.caPort ?? CA_PORT}, http ${o.httpPort}`,
   });
 
   processes.push({
@@ -323,6 +334,10 @@ export function buildPlan(resources: readonly Resource[], o: PlanOptions): PlanR
       gatewayUrl: `http://${o.gatewayIp}:${o.gatewayPort}/`,
       registryFile: registryFilePath(o.stateDir),
       logDir: logDirPath(o.stateDir),
+      identities: [
+        { namespace: GATEWAY.namespace, workload: GATEWAY.workload, serviceAccount: GATEWAY.serviceAccount },
+        ...instances.map((i) => ({ namespace: i.namespace, workload: i.workload, serviceAccount: i.serviceAccount })),
+      ],
     },
   };
 }

@@ -22,12 +22,12 @@ test('workloadEntryFor maps an instance to an Istio WorkloadEntry', () => {
     metadata: {
       name: 'reviews-v2-1',
       namespace: 'shop',
-      labels: { app: 'reviews', version: 'v2', 'weft.dev/workload': 'reviews-v2' },
+      labels: { app: 'reviews', 'security.istio.io/tlsMode': 'istio', version: 'v2', 'weft.dev/workload': 'reviews-v2' },
     },
     spec: {
       address: '127.0.1.4',
       ports: { http: 9080, grpc: 9090 },
-      labels: { app: 'reviews', version: 'v2', 'weft.dev/workload': 'reviews-v2' },
+      labels: { app: 'reviews', 'security.istio.io/tlsMode': 'istio', version: 'v2', 'weft.dev/workload': 'reviews-v2' },
       serviceAccount: 'reviews',
     },
   });

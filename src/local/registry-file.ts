@@ -37,17 +37,22 @@ function sortedRecord(r: Readonly<Record<string, string>>): Record<string, strin
   return out;
 }
 
+/** Istio's marker that an endpoint runs a sidecar with a mesh identity (auto mTLS keys on it). */
+export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
+
 export function workloadEntryFor(instance: RegistryInstance): WorkloadEntryDocument {
   const ports: Record<string, number> = {};
   for (const p of instance.ports) ports[p.name] = p.servicePort;
+  // Every local instance runs a sidecar that gets an SVID from the built-in CA.
+  const labels = sortedRecord({ ...instance.labels, [TLS_MODE_LABEL]: 'istio' });
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'WorkloadEntry',
-    metadata: { name: instance.name, namespace: instance.namespace, labels: sortedRecord(instance.labels) },
+    metadata: { name: instance.name, namespace: instance.namespace, labels },
     spec: {
       address: instance.address,
       ports,
-      labels: sortedRecord(instance.labels),
+      labels,
       serviceAccount: instance.serviceAccount,
     },
   };

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { Proxy } from './proxy.js';
 import type { ProxyMetadata } from '../xds/node-metadata.js';
+import { IDENTITY_FLAGS, identityOptions } from './security/flags.js';
 
 function parseMap(s: string | undefined, flag: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       cluster: { type: 'string', default: 'Kubernetes' },
       'drain-seconds': { type: 'string', default: '5' },
       'drain-grace-seconds': { type: 'string', default: '1' },
+      ...IDENTITY_FLAGS,
     },
   });
   const type = v.type === 'router' ? 'router' : v.type === 'sidecar' ? 'sidecar' : null;
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
     log,
     drainGraceMs,
     drainTimeoutMs,
+    ...identityOptions(v, process.env),
   });
   await proxy.start();
   process.stdout.write(`weft-proxy started ${metadata.NAME} admin=${metadata.ADMIN_ADDRESS}\n`);

@@ -24,6 +24,8 @@ import { TcpMetrics } from './telemetry/tcp-metrics.js';
 import { httpAccessLogFor } from './telemetry/access-log/http-tap.js';
 import { registerAccessLogMetrics } from './telemetry/access-log/writer.js';
 import { reporterOverridesOf } from './telemetry/metric-overrides.js';
+import { CertificateManager, type CertManagerOptions } from './security/cert-manager.js';
+import { identityHooks } from './security/proxy-identity.js';
 
 export interface ProxyOptions {
   xdsAddress: string;
@@ -34,6 +36,8 @@ export interface ProxyOptions {
   /** Drain: how long listeners keep accepting, and the bound on the whole drain. */
   drainGraceMs?: number;
   drainTimeoutMs?: number;
+  /** Workload identity from the control plane's CA; without it the proxy has no certificate. */
+  identity?: Omit<CertManagerOptions, 'log'>;
 }
 
 export const DEFAULT_DRAIN_GRACE_MS = 1_000;
@@ -55,8 +59,11 @@ export class Proxy {
   private readonly tcp: TcpProxy;
   private servers: http.Server[] = [];
   private readonly startedAt = Date.now();
+  /** This proxy's SVID and trust bundle (IdentityProvider); null when not configured. */
+  readonly identity: CertificateManager | null;
 
   constructor(private readonly opts: ProxyOptions) {
+    this.identity = opts.identity ? new CertificateManager({ ...opts.identity, log: opts.log }) : null;
     const m = opts.metadata;
     this.self = {
       workload: m.WORKLOAD_NAME,
@@ -86,6 +93,7 @@ export class Proxy {
         this.routes = r;
       },
       subscribe: (type: XdsType, names: string[]) => this.ads.subscribe(type, names),
+      ...identityHooks(this.identity).sink,
     });
     this.ads = new AdsClient({
       address: opts.xdsAddress,
@@ -176,6 +184,8 @@ export class Proxy {
     if (!this.config.initialized()) return { ok: false, reason: 'waiting for initial config (CDS, EDS, LDS, RDS)' };
     if (!this.listeners.allBound()) return { ok: false, reason: 'listeners not bound yet' };
     if (this.drainer.draining) return { ok: false, reason: 'draining' };
+    const notReady = identityHooks(this.identity).notReady();
+    if (notReady) return { ok: false, reason: notReady };
     return { ok: true, reason: '' };
   }
 
@@ -200,16 +210,19 @@ export class Proxy {
         void this.drainer.drain();
       },
       drainStatus: () => this.drainer.status(),
+      certs: () => identityHooks(this.identity).certs(),
     };
     this.servers.push(await startAdminServer(ip, this.opts.adminPort, backend, true));
     if (this.opts.statsPort > 0) this.servers.push(await startAdminServer(ip, this.opts.statsPort, backend, false));
     this.ads.subscribe('cluster', '*');
     this.ads.subscribe('listener', '*');
+    identityHooks(this.identity).start((type, names) => this.ads.subscribe(type, names));
     this.ads.start();
   }
 
   async stop(): Promise<void> {
     this.ads.stop();
+    this.identity?.stop();
     this.drainer.dispose();
     this.listeners.closeAll();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));

@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import {
   ADS_SERVICE,
   fromStruct,
+  type AdsServiceImplementation,
   type DiscoveryRequest,
   type DiscoveryResponse,
 } from '../../xds/ads-service.js';
@@ -25,6 +26,8 @@ export interface AdsServerOptions {
   metrics: ControlMetrics;
   log: (msg: string) => void;
   pushConcurrency?: number;
+  /** SDS resources (the CA's ROOTCA trust bundle); without it SDS requests are ignored. */
+  secrets?: () => ReadonlyMap<string, Json>;
 }
 
 /** A change being propagated: which proxies still owe an ACK for it. */
@@ -95,17 +98,27 @@ export class AdsServer {
 
   async start(host: string, port: number): Promise<number> {
     const server = new grpc.Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_permit_without_calls': 1 });
-    server.addService(ADS_SERVICE, {
-      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => this.handleStream(call),
-      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'delta xDS is not supported yet; use state of the world' });
-      },
-    });
+    server.addService(ADS_SERVICE, this.handlers());
     const bound = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
     });
     this.server = server;
     return bound;
+  }
+
+  /** The ADS handlers, also served on the control plane's TLS port (control/ca/secure-server.ts). */
+  handlers(): AdsServiceImplementation {
+    return {
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => this.handleStream(call),
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'delta xDS is not supported yet; use state of the world' });
+      },
+    };
+  }
+
+  /** The SDS resources changed (e.g. the trust bundle after a root rotation): send them where subscribed. */
+  pushSecrets(): void {
+    for (const conn of this.connections.values()) if (conn.state('secret')) this.sendType(conn, 'secret', false);
   }
 
   async stop(): Promise<void> {
@@ -171,7 +184,7 @@ export class AdsServer {
 
   private onRequest(conn: Connection, req: DiscoveryRequest): void {
     const type = TYPE_BY_URL.get(req.type_url);
-    if (!type || type === 'secret') return; // unknown or not served yet: ignore, as Envoy's servers do
+    if (!type || (type === 'secret' && !this.opts.secrets)) return; // unknown or not served: ignore, as Envoy's servers do
     const wildcard = (type === 'cluster' || type === 'listener') && (req.resource_names ?? []).length === 0;
     const names: ReadonlySet<string> | '*' = wildcard ? '*' : new Set(req.resource_names ?? []);
     const state = conn.state(type);
@@ -248,7 +261,7 @@ export class AdsServer {
     const state = conn.state(type);
     if (!state) return null;
     const t0 = performance.now();
-    const all = this.resourcesFor(conn)[type];
+    const all = type === 'secret' ? (this.opts.secrets?.() ?? new Map<string, Json>()) : this.resourcesFor(conn)[type];
     const names = state.names;
     let chosen: [string, Json][] = names === '*' ? [...all] : [...names].flatMap((n) => {
       const r = all.get(n);

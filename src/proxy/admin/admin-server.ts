@@ -1,5 +1,5 @@
 // The proxy's admin HTTP server (15000) and metrics port (15090): /ready, /config_dump,
-// /stats/prometheus, /clusters, /listeners. Not on the request path; node:http is fine here.
+// /stats/prometheus, /clusters, /listeners, /certs. Not on the request path; node:http is fine here.
 import http from 'node:http';
 
 export interface AdminBackend {
@@ -10,6 +10,8 @@ export interface AdminBackend {
   listeners(): unknown;
   drain(): void;
   drainStatus(): unknown;
+  /** Workload certificate and trust bundle summaries (no keys); undefined without identity. */
+  certs?(): unknown;
 }
 
 export function startAdminServer(host: string, port: number, b: AdminBackend, full: boolean): Promise<http.Server> {
@@ -44,6 +46,9 @@ export function startAdminServer(host: string, port: number, b: AdminBackend, fu
           return;
         case '/listeners':
           json(b.listeners());
+          return;
+        case '/certs':
+          json(b.certs?.() ?? { identity: null });
           return;
         case '/drain_status':
           json(b.drainStatus());

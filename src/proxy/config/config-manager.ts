@@ -7,6 +7,7 @@ import { ConfigRejection, type J } from './check.js';
 import { decodeCluster, decodeEndpoints } from './decode-cluster.js';
 import { decodeListener } from './decode-listener.js';
 import { decodeRouteConfig } from './decode-route.js';
+import { decodeSecret, type SecretConfig } from './decode-secret.js';
 
 export interface ConfigSink {
   setClusters(c: ReadonlyMap<string, ClusterConfig>): void;
@@ -15,6 +16,8 @@ export interface ConfigSink {
   setRoutes(r: ReadonlyMap<string, RouteTable>): void;
   /** Subscription changes that follow from new config (EDS names from CDS, RDS names from LDS). */
   subscribe(type: XdsType, names: string[]): void;
+  /** SDS trust bundles (ROOTCA); without it the proxy NACKs SDS. */
+  setSecrets?(s: ReadonlyMap<string, SecretConfig>): void;
 }
 
 export class ConfigManager {
@@ -87,8 +90,13 @@ export class ConfigManager {
         this.sink.setRoutes(m);
         return;
       }
-      case 'secret':
-        throw new ConfigRejection('secret', 'SDS is not supported yet');
+      case 'secret': {
+        if (!this.sink.setSecrets) throw new ConfigRejection('secret', 'SDS is not supported by this proxy without an identity (--ca-address)');
+        const m = new Map<string, SecretConfig>();
+        for (const [name, r] of resources) m.set(name, decodeSecret(r));
+        this.sink.setSecrets(m);
+        return;
+      }
     }
   }
 
