@@ -21,10 +21,13 @@ import { registerRetryMetrics } from './http/retry/controller.js';
 import { Drainer, type DrainStatus } from './drain.js';
 import { TcpProxy } from './network/tcp-proxy.js';
 import { TcpMetrics } from './telemetry/tcp-metrics.js';
+import type { Locality } from '../api/locality.js';
 
 export interface ProxyOptions {
   xdsAddress: string;
   metadata: ProxyMetadata;
+  /** xDS node.locality (--locality region/zone/subzone); absent: none. */
+  locality?: Locality;
   adminPort: number;
   statsPort: number;
   log: (msg: string) => void;
@@ -86,7 +89,7 @@ export class Proxy {
     });
     this.ads = new AdsClient({
       address: opts.xdsAddress,
-      node: { id: nodeId(m), cluster: m.CLUSTER_ID, metadata: m },
+      node: { id: nodeId(m), cluster: m.CLUSTER_ID, metadata: m, locality: opts.locality },
       handler: this.config,
       log: opts.log,
     });
