@@ -10,9 +10,12 @@ import { acquireStream, closeSession } from '../http/h2/client-sessions.js';
 import type { Picker } from './lb/picker.js';
 import { pickerFor } from './lb/make.js';
 import { eligibleHosts, OutlierDetector, outlierStatus, realClock, type OutlierClock } from './outlier/detector.js';
+import { Priorities } from './lb/priorities.js';
 
 export class ClusterRuntime {
-  hosts: Host[] = [];
+  private hostList: Host[] = [];
+  /** Hosts by EDS priority, with a picker each (level 0 uses `picker`); see lb/priority.ts. */
+  private readonly priorities: Priorities;
   readonly picker: Picker;
   readonly outlier: OutlierDetector | null;
   /** Requests of this cluster now in a retry (bounded by connectionPool.http.maxRetries). */
@@ -25,14 +28,31 @@ export class ClusterRuntime {
   ) {
     this.picker = pickerFor(config, () => clock.now());
     this.outlier = config.outlierDetection ? new OutlierDetector(config.outlierDetection, () => this.hosts, clock) : null;
+    this.priorities = new Priorities(this.picker, () => pickerFor(config, () => clock.now()));
+  }
+
+  get hosts(): Host[] {
+    return this.hostList;
+  }
+
+  set hosts(hosts: Host[]) {
+    this.hostList = hosts;
+    this.priorities.setHosts(hosts);
+  }
+
+  /** Number of priority levels (1 unless EDS sent priorities). */
+  get priorityLevels(): number {
+    return this.priorities.levelCount;
   }
 
   /**
    * Picks among the hosts not ejected by outlier detection (all of them in panic mode);
-   * `hashKey` is the request's hash for RING_HASH / MAGLEV.
+   * `hashKey` is the request's hash for RING_HASH / MAGLEV. With several priority levels, the
+   * level first (lb/priority.ts); `excluded` levels are skipped where another is available.
    */
-  pick(hashKey?: number): Host | undefined {
+  pick(hashKey?: number, excluded?: ReadonlySet<number>): Host | undefined {
     const od = this.outlier;
+    if (this.priorities.levelCount > 1) return this.priorities.pick(od, this.config.healthyPanicThreshold, hashKey, excluded);
     return this.picker.pick(od ? eligibleHosts(this.hosts, od, this.config.healthyPanicThreshold) : this.hosts, hashKey);
   }
 

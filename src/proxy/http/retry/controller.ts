@@ -141,16 +141,37 @@ export class RetryController {
     this.holdsRetrySlot = null;
   }
 
+  /** Levels excluded by previous_priorities, updated every update_frequency attempts. */
+  private excluded: Set<number> | undefined;
+
+  /**
+   * Envoy's previous_priorities: before `update_frequency` attempts the normal priority load; then,
+   * whenever the attempts so far are a multiple of it, the levels of every host tried so far are
+   * excluded (kept until the next update). With Istio's 2: the first retry stays in the local
+   * level, the second goes to the next one.
+   */
+  private excludedPriorities(): ReadonlySet<number> | undefined {
+    const every = this.policy.priorityUpdateFrequency ?? 1;
+    const n = this.tried.length;
+    if (n < every) return undefined;
+    if (n % every === 0) this.excluded = new Set(this.tried.map((h) => h.endpoint.priority ?? 0));
+    return this.excluded;
+  }
+
   get retryCount(): number {
     return this.retries;
   }
 
-  /** The host for the next attempt: with previous_hosts, one not tried yet if the picker finds one. */
+  /**
+   * The host for the next attempt: with previous_priorities, from a priority level (locality) not
+   * tried yet where one is available; with previous_hosts, one not tried yet if the picker finds one.
+   */
   pickHost(cluster: ClusterRuntime): Host | undefined {
-    let host = cluster.pick();
+    const excluded = this.policy.previousPriorities ? this.excludedPriorities() : undefined;
+    let host = cluster.pick(undefined, excluded);
     if (!this.policy.previousHosts || !host) return host;
     for (let i = 0; i < this.policy.hostSelectionMaxAttempts && this.tried.includes(host); i++) {
-      const next = cluster.pick();
+      const next = cluster.pick(undefined, excluded);
       if (!next) break;
       host = next;
     }
