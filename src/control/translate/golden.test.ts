@@ -22,6 +22,9 @@ const REQUIRED_CASES = [
   'destination-rule-consistent-hash',
   'tcp-routes',
   'tls-routes',
+  'locality-priorities',
+  'locality-failover',
+  'locality-retry-remote',
 ];
 
 test('golden-case-directories-are-all-present', () => {
