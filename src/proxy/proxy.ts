@@ -181,7 +181,7 @@ export class Proxy {
     const backend = {
       ready: () => this.ready(),
       configDump: () => ({
-        node: { id: nodeId(this.opts.metadata), metadata: this.opts.metadata },
+        node: { id: nodeId(this.opts.metadata), metadata: this.opts.metadata, ...(this.opts.locality ? { locality: this.opts.locality } : {}) },
         xds: this.ads.status(),
         versions: this.config.versions,
         clusters: [...this.config.accepted.cluster.values()],
@@ -191,7 +191,7 @@ export class Proxy {
       }),
       prometheus: () => this.registry.render(),
       clusters: () =>
-        this.clusters.names().map((n) => ({ name: n, hosts: (this.clusters.get(n)?.hosts ?? []).map((h) => ({ address: h.key, active: h.active, idle: h.idle.length })) })),
+        this.clusters.names().map((n) => ({ name: n, hosts: (this.clusters.get(n)?.hosts ?? []).map((h) => ({ address: h.key, active: h.active, idle: h.idle.length, priority: h.endpoint.priority ?? 0 })) })),
       listeners: () => this.listeners.all().map((h) => ({ name: h.config.name, address: `${h.config.address}:${h.config.port}`, bound: h.bound, error: h.error })),
       drain: () => {
         void this.drainer.drain();
