@@ -40,6 +40,11 @@ export class ClusterRuntime {
     this.priorities.setHosts(hosts);
   }
 
+  /** Whether some level other than `excluded` has healthy hosts (previous_priorities). */
+  availableExcluding(excluded: ReadonlySet<number>): boolean {
+    return this.priorities.availableExcluding(this.outlier, this.config.healthyPanicThreshold, excluded);
+  }
+
   /** Number of priority levels (1 unless EDS sent priorities). */
   get priorityLevels(): number {
     return this.priorities.levelCount;

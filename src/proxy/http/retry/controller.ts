@@ -143,18 +143,28 @@ export class RetryController {
 
   /** Levels excluded by previous_priorities, updated every update_frequency attempts. */
   private excluded: Set<number> | undefined;
+  /** Index in `tried` where the attempts previous_priorities counts start (moved on a reset). */
+  private attemptsFrom = 0;
 
   /**
-   * Envoy's previous_priorities: before `update_frequency` attempts the normal priority load; then,
-   * whenever the attempts so far are a multiple of it, the levels of every host tried so far are
-   * excluded (kept until the next update). With Istio's 2: the first retry stays in the local
-   * level, the second goes to the next one.
+   * Envoy's previous_priorities: while fewer than `update_frequency` attempts were made, the
+   * normal priority load; then, whenever the attempts are a multiple of it, the levels of every
+   * host attempted are excluded (kept until the next update). When that leaves no level with
+   * healthy hosts, the attempts are forgotten and the normal load applies again. With Istio's 2:
+   * the first retry stays in the local level, the second goes to the next one.
    */
-  private excludedPriorities(): ReadonlySet<number> | undefined {
+  private excludedPriorities(cluster: ClusterRuntime): ReadonlySet<number> | undefined {
     const every = this.policy.priorityUpdateFrequency ?? 1;
-    const n = this.tried.length;
-    if (n < every) return undefined;
-    if (n % every === 0) this.excluded = new Set(this.tried.map((h) => h.endpoint.priority ?? 0));
+    const attempted = this.tried.length - this.attemptsFrom;
+    if (attempted < every) return undefined;
+    if (attempted % every === 0) {
+      const next = new Set(this.tried.slice(this.attemptsFrom).map((h) => h.endpoint.priority ?? 0));
+      if (cluster.availableExcluding(next)) this.excluded = next;
+      else {
+        this.excluded = undefined;
+        this.attemptsFrom = this.tried.length;
+      }
+    }
     return this.excluded;
   }
 
@@ -167,7 +177,7 @@ export class RetryController {
    * tried yet where one is available; with previous_hosts, one not tried yet if the picker finds one.
    */
   pickHost(cluster: ClusterRuntime): Host | undefined {
-    const excluded = this.policy.previousPriorities ? this.excludedPriorities() : undefined;
+    const excluded = this.policy.previousPriorities ? this.excludedPriorities(cluster) : undefined;
     let host = cluster.pick(undefined, excluded);
     if (!this.policy.previousHosts || !host) return host;
     for (let i = 0; i < this.policy.hostSelectionMaxAttempts && this.tried.includes(host); i++) {

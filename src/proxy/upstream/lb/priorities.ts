@@ -43,6 +43,10 @@ export class Priorities {
     return this.state;
   }
 
+  availableExcluding(od: OutlierDetector | null, panicThreshold: number, excluded: ReadonlySet<number>): boolean {
+    return loadExcluding(this.current(od, panicThreshold), excluded) !== null;
+  }
+
   /**
    * A level by load (the request's hash decides it when there is one, as in Envoy), then a host
    * from that level's picker. `excluded`: levels a retry already tried (previous_priorities).

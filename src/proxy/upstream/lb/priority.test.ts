@@ -159,3 +159,19 @@ test('retries exclude only levels that leave something available: all tried → 
   const c = clusterWith([['127.0.40.1'], ['127.0.41.1']], false);
   assert.deepEqual(attempts(true, c, 4), [0, 0, 1, 1, 0]);
 });
+
+test("previous_priorities follows Envoy's documented sequence (update_frequency 1; healths 100, 0, 70): P0, P2, P0 (reset), P2", () => {
+  const c = clusterWith([['127.0.40.1'], ['127.0.40.2'], ['127.0.41.1', '127.0.41.2']]);
+  c.recordResult(c.hosts[1]!, '-', 503, true);
+  c.recordResult(c.hosts[2]!, '-', 503, true);
+  const policy = { ...decodeRetryPolicy({ retry_on: '5xx', num_retries: 3 }, 'rp'), previousPriorities: true, priorityUpdateFrequency: 1 };
+  const rc = new RetryController(policy, ACTION, 'loc-test-envoy-sequence');
+  const levels: number[] = [];
+  let host = c.pick();
+  for (let i = 0; i < 4 && host; i++) {
+    rc.noteHost(host);
+    levels.push(host.endpoint.priority ?? 0);
+    host = rc.pickHost(c);
+  }
+  assert.deepEqual(levels, [0, 2, 0, 2]);
+});
