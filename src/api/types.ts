@@ -206,6 +206,14 @@ export interface LoadBalancerSettings {
   consistentHash?: ConsistentHashLB;
   /** warmupDurationSecs (or warmup.duration): slow start for ROUND_ROBIN and LEAST_REQUEST. */
   warmupMs?: number;
+  localityLbSetting?: LocalityLbSetting;
+}
+
+/** Istio's LocalityLoadBalancerSetting (see ./validate-locality-lb.ts). */
+export interface LocalityLbSetting {
+  enabled?: boolean;
+  failover?: { from: string; to: string }[];
+  failoverPriority?: string[];
 }
 
 /** Istio's LoadBalancerSettings.ConsistentHashLB: exactly one hash key source. */
@@ -318,6 +326,8 @@ export interface LocalWorkloadSpec {
   env: Record<string, string>;
   /** Working directory for the command, relative to the YAML file's directory. */
   workingDir?: string;
+  /** "region/zone/subzone": copied into the instances' WorkloadEntries and their sidecars' xDS node. */
+  locality?: string;
 }
 
 // ---------------------------------------------------------------- MeshConfig (weft.dev/v1alpha1)

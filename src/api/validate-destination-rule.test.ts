@@ -76,13 +76,13 @@ test('loadBalancer.simple is one of the Istio values; LEAST_CONN reads as LEAST_
   ]);
 });
 
-test('tls and localityLbSetting are warned about and ignored', () => {
+test('tls and localityLbSetting.distribute are warned about and ignored', () => {
   const r = parse(withSpec('DestinationRule', `
     host: reviews
     trafficPolicy:
       tls: {mode: ISTIO_MUTUAL}
       loadBalancer:
-        localityLbSetting: {enabled: true}
+        localityLbSetting: {enabled: true, distribute: [{from: "r1/*", to: {"r2/*": 100}}]}
     subsets:
     - name: v1
       labels: {version: v1}
@@ -91,12 +91,12 @@ test('tls and localityLbSetting are warned about and ignored', () => {
   assert.equal(r.resources.length, 1);
   assert.deepEqual(r.problems, [
     'warning spec.trafficPolicy.tls: ignored: not supported yet',
-    'warning spec.trafficPolicy.loadBalancer.localityLbSetting: ignored: not supported yet',
+    'warning spec.trafficPolicy.loadBalancer.localityLbSetting.distribute: ignored: not supported yet',
     'warning spec.subsets[0].trafficPolicy.portLevelSettings[0].tls: ignored: not supported yet',
   ]);
   const dr = r.resources[0];
   assert.ok(dr?.kind === 'DestinationRule');
-  assert.deepEqual(dr.spec.trafficPolicy, { loadBalancer: {} });
+  assert.deepEqual(dr.spec.trafficPolicy, { loadBalancer: { localityLbSetting: { enabled: true } } });
 });
 
 test('connectionPool and outlierDetection are read with durations in milliseconds', () => {

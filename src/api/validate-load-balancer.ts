@@ -3,10 +3,10 @@
 
 import type { ConsistentHashLB, LoadBalancerSettings, SimpleLB } from './types.js';
 import { compact, type Field, type FieldSet } from './validate-common.js';
+import { readLocalityLbSetting } from './validate-locality-lb.js';
 
 const LOAD_BALANCER: FieldSet = {
-  supported: ['simple', 'consistentHash', 'warmupDurationSecs', 'warmup'],
-  notYet: ['localityLbSetting'],
+  supported: ['simple', 'consistentHash', 'warmupDurationSecs', 'warmup', 'localityLbSetting'],
 };
 const CONSISTENT_HASH: FieldSet = {
   supported: ['httpHeaderName', 'httpCookie', 'useSourceIp', 'httpQueryParameterName', 'ringHash', 'maglev', 'minimumRingSize'],
@@ -45,7 +45,8 @@ export function readLoadBalancer(lb: Field): LoadBalancerSettings {
   if (warmupMs !== undefined && (consistentHash !== undefined || simple === 'RANDOM' || simple === 'PASSTHROUGH')) {
     lb.get(warmup.present ? 'warmup' : 'warmupDurationSecs').warn('warmup applies to ROUND_ROBIN and LEAST_REQUEST only; ignored with this load balancer');
   }
-  return compact({ simple, consistentHash, warmupMs });
+  const localityLbSetting = lb.get('localityLbSetting').ifPresent(readLocalityLbSetting);
+  return compact({ simple, consistentHash, warmupMs, localityLbSetting });
 }
 
 function readConsistentHash(f: Field): ConsistentHashLB {

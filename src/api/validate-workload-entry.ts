@@ -3,6 +3,7 @@
 import { dnsSubdomain, ipOrHostname } from './names.js';
 import type { WorkloadEntrySpec } from './types.js';
 import { compact, readLabels, type Field, type FieldSet } from './validate-common.js';
+import { checkLocality } from './locality.js';
 
 const WORKLOAD_ENTRY: FieldSet = {
   supported: ['address', 'ports', 'labels', 'serviceAccount', 'weight', 'network', 'locality'],
@@ -17,11 +18,7 @@ export function validateWorkloadEntrySpec(f: Field): WorkloadEntrySpec {
     serviceAccount: f.get('serviceAccount').string({ check: dnsSubdomain }),
     weight: f.get('weight').int({ min: 0, max: 4294967295 }),
     network: f.get('network').string(),
-    locality: f.get('locality').string({ check: locality }),
+    locality: f.get('locality').string({ check: checkLocality }),
   });
 }
 
-function locality(s: string): string | undefined {
-  const parts = s.split('/');
-  return parts.length <= 3 && parts.every((p) => p !== '') ? undefined : 'expected "region", "region/zone" or "region/zone/subzone"';
-}

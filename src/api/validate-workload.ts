@@ -9,9 +9,10 @@
 import { dnsLabel, dnsSubdomain, envName } from './names.js';
 import { protocolFromPortName, readProtocol } from './protocols.js';
 import type { LocalWorkloadSpec, WorkloadPort } from './types.js';
+import { checkLocality } from './locality.js';
 import { checkUnique, compact, type Field, type FieldSet } from './validate-common.js';
 
-const SPEC: FieldSet = { supported: ['service', 'serviceAccount', 'replicas', 'ports', 'command', 'env', 'workingDir'] };
+const SPEC: FieldSet = { supported: ['service', 'serviceAccount', 'replicas', 'ports', 'command', 'env', 'workingDir', 'locality'] };
 const PORT: FieldSet = { supported: ['name', 'containerPort', 'servicePort', 'protocol', 'appProtocol'] };
 
 /** Ports the sidecar itself uses on the instance's address (Istio's reserved proxy ports). */
@@ -45,6 +46,7 @@ export function validateWorkloadSpec(f: Field): LocalWorkloadSpec {
     }),
     env: f.get('env').stringMap({ keyCheck: envName, what: 'a map of environment variables' }),
     workingDir: f.get('workingDir').string(),
+    locality: f.get('locality').string({ check: checkLocality }),
   });
 }
 

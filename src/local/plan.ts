@@ -98,6 +98,8 @@ export interface InstancePlan {
   command: string[];
   env: Record<string, string>;
   cwd: string;
+  /** The Workload's locality ("region/zone/subzone"), if any. */
+  locality?: string;
 }
 
 export interface Plan {
@@ -154,6 +156,7 @@ function instancesOf(workloads: readonly LocalWorkload[], configDir: string): Om
         command: w.spec.command,
         env: w.spec.env,
         cwd,
+        ...(w.spec.locality ? { locality: w.spec.locality } : {}),
       });
     }
   }
@@ -275,6 +278,7 @@ export function buildPlan(resources: readonly Resource[], o: PlanOptions): PlanR
       args: [
         ...proxyArgs(o, { type: 'sidecar', ip: i.address, ...i }, i.labels, i.serviceAccount),
         '--outbound-port', String(PROXY_OUTBOUND_PORT),
+        ...(i.locality ? ['--locality', i.locality] : []),
       ],
       cwd: pkgRoot,
       env,

@@ -17,6 +17,8 @@ export interface RegistryInstance {
   /** Port name -> service port. */
   ports: ReadonlyArray<{ name: string; servicePort: number }>;
   serviceAccount: string;
+  /** "region/zone/subzone" from the Workload, if any. */
+  locality?: string | undefined;
 }
 
 export interface WorkloadEntryDocument {
@@ -28,6 +30,7 @@ export interface WorkloadEntryDocument {
     ports: Record<string, number>;
     labels: Record<string, string>;
     serviceAccount: string;
+    locality?: string;
   };
 }
 
@@ -54,6 +57,7 @@ export function workloadEntryFor(instance: RegistryInstance): WorkloadEntryDocum
       ports,
       labels,
       serviceAccount: instance.serviceAccount,
+      ...(instance.locality ? { locality: instance.locality } : {}),
     },
   };
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { Proxy } from './proxy.js';
 import type { ProxyMetadata } from '../xds/node-metadata.js';
 import { IDENTITY_FLAGS, identityOptions } from './security/flags.js';
+import { checkLocality, parseLocality } from '../api/locality.js';
 
 function parseMap(s: string | undefined, flag: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
       'drain-seconds': { type: 'string', default: '5' },
       'drain-grace-seconds': { type: 'string', default: '1' },
       ...IDENTITY_FLAGS,
+      locality: { type: 'string' },
     },
   });
   const type = v.type === 'router' ? 'router' : v.type === 'sidecar' ? 'sidecar' : null;
@@ -68,9 +70,12 @@ async function main(): Promise<void> {
   };
   const drainTimeoutMs = seconds(v['drain-seconds'], '--drain-seconds');
   const drainGraceMs = Math.min(seconds(v['drain-grace-seconds'], '--drain-grace-seconds'), drainTimeoutMs);
+  const badLocality = v.locality === undefined ? undefined : checkLocality(v.locality);
+  if (badLocality) throw new Error(`--locality: ${badLocality}, got "${v.locality}"`);
   const proxy = new Proxy({
     xdsAddress: v['xds-address'] ?? '',
     metadata,
+    ...(v.locality ? { locality: parseLocality(v.locality) } : {}),
     adminPort,
     statsPort: Number(v['stats-port']),
     log,

@@ -26,10 +26,13 @@ import { registerAccessLogMetrics } from './telemetry/access-log/writer.js';
 import { reporterOverridesOf } from './telemetry/metric-overrides.js';
 import { CertificateManager, type CertManagerOptions } from './security/cert-manager.js';
 import { identityHooks } from './security/proxy-identity.js';
+import type { Locality } from '../api/locality.js';
 
 export interface ProxyOptions {
   xdsAddress: string;
   metadata: ProxyMetadata;
+  /** xDS node.locality (--locality region/zone/subzone); absent: none. */
+  locality?: Locality;
   adminPort: number;
   statsPort: number;
   log: (msg: string) => void;
@@ -97,7 +100,7 @@ export class Proxy {
     });
     this.ads = new AdsClient({
       address: opts.xdsAddress,
-      node: { id: nodeId(m), cluster: m.CLUSTER_ID, metadata: m },
+      node: { id: nodeId(m), cluster: m.CLUSTER_ID, metadata: m, locality: opts.locality },
       handler: this.config,
       log: opts.log,
     });
@@ -194,7 +197,7 @@ export class Proxy {
     const backend = {
       ready: () => this.ready(),
       configDump: () => ({
-        node: { id: nodeId(this.opts.metadata), metadata: this.opts.metadata },
+        node: { id: nodeId(this.opts.metadata), metadata: this.opts.metadata, ...(this.opts.locality ? { locality: this.opts.locality } : {}) },
         xds: this.ads.status(),
         versions: this.config.versions,
         clusters: [...this.config.accepted.cluster.values()],
@@ -204,7 +207,7 @@ export class Proxy {
       }),
       prometheus: () => this.registry.render(),
       clusters: () =>
-        this.clusters.names().map((n) => ({ name: n, hosts: (this.clusters.get(n)?.hosts ?? []).map((h) => ({ address: h.key, active: h.active, idle: h.idle.length })) })),
+        this.clusters.names().map((n) => ({ name: n, hosts: (this.clusters.get(n)?.hosts ?? []).map((h) => ({ address: h.key, active: h.active, idle: h.idle.length, priority: h.endpoint.priority ?? 0 })) })),
       listeners: () => this.listeners.all().map((h) => ({ name: h.config.name, address: `${h.config.address}:${h.config.port}`, bound: h.bound, error: h.error })),
       drain: () => {
         void this.drainer.drain();

@@ -26,6 +26,8 @@ export interface XdsNode {
   id?: string;
   cluster?: string;
   metadata?: StructMessage;
+  /** envoy.config.core.v3.Locality: where the proxy runs (locality-aware load balancing). */
+  locality?: { region?: string; zone?: string; sub_zone?: string };
   user_agent_name?: string;
   user_agent_version?: string;
   client_features?: string[];

@@ -110,6 +110,8 @@ export async function startProxy(opts: {
   serviceAccount?: string;
   portMap?: string;
   waitReady?: boolean;
+  /** --locality "region/zone/subzone" (xDS node.locality). */
+  locality?: string;
 }): Promise<ProxyHandle> {
   const labels = Object.entries(opts.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
   const args = [
@@ -124,6 +126,7 @@ export async function startProxy(opts: {
     '--service-account', opts.serviceAccount ?? opts.workload,
   ];
   if (opts.portMap) args.push('--port-map', opts.portMap);
+  if (opts.locality) args.push('--locality', opts.locality);
   const p = startProcess(args);
   const admin = `${opts.ip}:15000`;
   if (opts.waitReady !== false) {

@@ -1,9 +1,12 @@
 // The control plane's view of a connected proxy: what translation needs to know about it.
 import type { ProxyMetadata } from '../../xds/node-metadata.js';
+import type { Locality } from '../../api/locality.js';
 
 export interface ProxyModel {
   id: string;
   metadata: ProxyMetadata;
+  /** xDS node.locality; absent when the proxy sent none. */
+  locality?: Locality;
 }
 
 /** Canonical Istio telemetry names for a workload: app label or workload name, version or "latest". */

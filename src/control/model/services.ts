@@ -23,6 +23,8 @@ export interface ServiceEndpoint {
   workload: string;
   namespace: string;
   weight: number;
+  /** "region/zone/subzone" from the WorkloadEntry or ServiceEntry endpoint; absent: none. */
+  locality?: string;
 }
 
 export interface ServiceModel {
@@ -66,6 +68,7 @@ function endpointFromSpec(spec: WorkloadEntrySpec, namespace: string, name: stri
     namespace,
     // Envoy requires weights >= 1; Istio reads an unset or zero weight as 1.
     weight: spec.weight && spec.weight > 0 ? spec.weight : 1,
+    ...(spec.locality ? { locality: spec.locality } : {}),
   };
 }
 

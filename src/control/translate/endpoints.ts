@@ -1,10 +1,14 @@
-// EDS: one ClusterLoadAssignment per outbound EDS cluster, filtered by subset labels.
-import type { ServicePort } from '../../api/types.js';
+// EDS: one ClusterLoadAssignment per outbound EDS cluster, filtered by subset labels, grouped by
+// locality and prioritized for the client proxy (./locality-lb.ts).
+import type { ServicePort, TrafficPolicy } from '../../api/types.js';
+import type { ProxyModel } from '../model/proxy.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { endpointPort, labelsMatch, type ServiceEndpoint, type ServiceModel } from '../model/services.js';
 import { isDns, type Json } from './clusters.js';
 import { outboundClusterName } from './names.js';
-import { subsetsFor } from './policy.js';
+import { destinationRuleFor, subsetsFor } from './policy.js';
+import { activeLocalityLb, groupByLocality, localityLbEndpointsJson, prioritize } from './locality-lb.js';
+import { trafficPolicyFor } from './traffic-policy.js';
 
 
 /** Istio's endpoint workload metadata: "name;namespace;canonical-service;revision;cluster". */
@@ -31,16 +35,27 @@ export function lbEndpointsFor(svc: ServiceModel, port: ServicePort, labels: Rec
     }));
 }
 
-export function clusterLoadAssignments(snapshot: Snapshot): Json[] {
+/** One cluster's LocalityLbEndpoints for `proxy`: grouped by locality, prioritized when locality LB is active. */
+function localityEndpoints(svc: ServiceModel, port: ServicePort, labels: Record<string, string>, policy: TrafficPolicy | undefined, proxy: ProxyModel): Json[] {
+  const endpoints = svc.endpoints.filter((ep) => labelsMatch(labels, ep.labels));
+  let groups = groupByLocality(endpoints, lbEndpointsFor(svc, port, labels));
+  const setting = activeLocalityLb(policy);
+  if (setting) groups = prioritize(groups, proxy, setting);
+  return localityLbEndpointsJson(groups);
+}
+
+/** EDS for one proxy: priorities depend on the client's locality (as Istio, per proxy). */
+export function clusterLoadAssignments(snapshot: Snapshot, proxy: ProxyModel): Json[] {
   const out: Json[] = [];
   for (const svc of snapshot.services.values()) {
     if (isDns(svc)) continue;
     const variants = subsetVariants(snapshot, svc.host);
+    const dr = destinationRuleFor(snapshot, svc.host);
     for (const port of svc.ports) {
       for (const v of variants) {
         const name = outboundClusterName(port.number, v.name, svc.host);
-        const lbEndpoints = lbEndpointsFor(svc, port, v.labels);
-        out.push({ cluster_name: name, endpoints: lbEndpoints.length ? [{ lb_endpoints: lbEndpoints }] : [] });
+        const policy = trafficPolicyFor(dr, dr?.spec.subsets.find((s) => s.name === v.name && v.name !== ''), port.number);
+        out.push({ cluster_name: name, endpoints: localityEndpoints(svc, port, v.labels, policy, proxy) });
       }
     }
   }

@@ -24,6 +24,9 @@ const REQUIRED_CASES = [
   'tls-routes',
   'request-authn-sidecar',
   'request-authn-gateway',
+  'locality-priorities',
+  'locality-failover',
+  'locality-retry-remote',
 ];
 
 test('golden-case-directories-are-all-present', () => {

@@ -13,6 +13,7 @@ import { decodeResource, encodeResource, WRAPPERS } from '../../xds/json-codec.j
 import { nodeId, type ProxyMetadata } from '../../xds/node-metadata.js';
 import { lookupType, TYPE_URL, type XdsType } from '../../xds/protos.js';
 import type { ProxyModel } from '../model/proxy.js';
+import { parseLocality } from '../../api/locality.js';
 import { buildSnapshot, type Snapshot } from '../model/snapshot.js';
 import type { Json } from './clusters.js';
 import type { ProxyResources } from './index.js';
@@ -104,8 +105,15 @@ export interface GoldenCase {
 export function loadCase(name: string): GoldenCase {
   const dir = testdataDir(name);
   const resources = loadResources(readFileSync(join(dir, 'input.yaml'), 'utf8'), `${name}/input.yaml`);
-  const metadata = proxyMetadataFrom(JSON.parse(readFileSync(join(dir, 'proxy.json'), 'utf8')) as unknown, `${name}/proxy.json`);
-  return { name, resources, proxy: proxyOf(metadata) };
+  // Optional "locality": "region/zone/subzone" is the proxy's xDS node.locality, not metadata.
+  const { locality, ...raw } = JSON.parse(readFileSync(join(dir, 'proxy.json'), 'utf8')) as Record<string, unknown>;
+  const metadata = proxyMetadataFrom(raw, `${name}/proxy.json`);
+  const proxy = proxyOf(metadata);
+  if (locality !== undefined) {
+    assert.equal(typeof locality, 'string', `${name}/proxy.json: locality must be "region/zone/subzone"`);
+    proxy.locality = parseLocality(locality as string);
+  }
+  return { name, resources, proxy };
 }
 
 // ---------------------------------------------------------------- freezing

@@ -25,8 +25,8 @@ export function translateClusters(snapshot: Snapshot, proxy: ProxyModel): Resour
   return byName([...outboundClusters(snapshot), ...inboundClusters(snapshot, proxy)]);
 }
 
-export function translateEndpoints(snapshot: Snapshot): ResourceSet {
-  return byName(clusterLoadAssignments(snapshot), 'cluster_name');
+export function translateEndpoints(snapshot: Snapshot, proxy: ProxyModel): ResourceSet {
+  return byName(clusterLoadAssignments(snapshot, proxy), 'cluster_name');
 }
 
 export function translateListenersAndRoutes(snapshot: Snapshot, proxy: ProxyModel): { listeners: ResourceSet; routes: ResourceSet } {
@@ -44,7 +44,7 @@ export function translate(snapshot: Snapshot, proxy: ProxyModel): ProxyResources
   const { listeners, routes } = translateListenersAndRoutes(snapshot, proxy);
   return {
     cluster: translateClusters(snapshot, proxy),
-    endpoint: translateEndpoints(snapshot),
+    endpoint: translateEndpoints(snapshot, proxy),
     listener: listeners,
     route: routes,
     secret: new Map(),

@@ -60,7 +60,10 @@ function proxyFromNode(node: DiscoveryRequest['node']): ProxyModel {
     PORT_MAP: portMap,
   };
   if (typeof md.OUTBOUND_PORT === 'number') metadata.OUTBOUND_PORT = md.OUTBOUND_PORT;
-  return { id: node?.id ?? `${metadata.type}~${metadata.INSTANCE_IP}~${metadata.NAME}`, metadata };
+  const proxy: ProxyModel = { id: node?.id ?? `${metadata.type}~${metadata.INSTANCE_IP}~${metadata.NAME}`, metadata };
+  const l = node?.locality;
+  if (l && (l.region || l.zone || l.sub_zone)) proxy.locality = { region: l.region ?? '', zone: l.zone ?? '', subZone: l.sub_zone ?? '' };
+  return proxy;
 }
 
 /** Encodes resources once per distinct JSON: proxies that share a cluster share its bytes. */

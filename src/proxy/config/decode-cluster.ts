@@ -19,6 +19,25 @@ function serviceRef(metadata: unknown, path: string): ServiceRef | null {
   return { host: s.host, name: typeof s.name === 'string' ? s.name : s.host, namespace: typeof s.namespace === 'string' ? s.namespace : 'unknown' };
 }
 
+/** Envoy accepts priorities up to 127 levels; more would mean a control plane bug. */
+const MAX_PRIORITY = 127;
+
+function decodeLocalityGroup(lo: J, lp: string): { priority: number; locality: string | undefined } {
+  let priority = 0;
+  if (lo.priority !== undefined) {
+    priority = num(lo.priority, `${lp}.priority`);
+    if (!Number.isInteger(priority) || priority < 0 || priority > MAX_PRIORITY) throw new ConfigRejection(`${lp}.priority`, `expected an integer 0..${MAX_PRIORITY}`);
+  }
+  let locality: string | undefined;
+  if (lo.locality !== undefined) {
+    const l = obj(lo.locality, `${lp}.locality`);
+    only(l, `${lp}.locality`, ['region', 'zone', 'sub_zone']);
+    const part = (k: string): string => (l[k] === undefined ? '' : str(l[k], `${lp}.locality.${k}`));
+    locality = [part('region'), part('zone'), part('sub_zone')].filter((p) => p !== '').join('/');
+  }
+  return { priority, locality };
+}
+
 export function decodeEndpoints(cla: J, path: string): EndpointConfig[] {
   only(cla, path, ['cluster_name', 'endpoints', 'policy']);
   const out: EndpointConfig[] = [];
@@ -26,6 +45,9 @@ export function decodeEndpoints(cla: J, path: string): EndpointConfig[] {
     const lp = `${path}.endpoints[${i}]`;
     const lo = obj(le, lp);
     only(lo, lp, ['lb_endpoints', 'locality', 'load_balancing_weight', 'priority']);
+    // load_balancing_weight (locality weight) only matters with locality_weighted_lb_config,
+    // which clusters cannot set here: Envoy ignores it then too.
+    const { priority, locality } = decodeLocalityGroup(lo, lp);
     arr(lo.lb_endpoints, `${lp}.lb_endpoints`).forEach((e, j) => {
       const ep = `${lp}.lb_endpoints[${j}]`;
       const eo = obj(e, ep);
@@ -47,6 +69,8 @@ export function decodeEndpoints(cla: J, path: string): EndpointConfig[] {
         weight: weight > 0 ? weight : 1,
         workload: typeof istio?.workload === 'string' ? istio.workload : undefined,
         serviceAccount: typeof istio?.service_account === 'string' ? istio.service_account : undefined,
+        ...(priority > 0 ? { priority } : {}),
+        ...(locality !== undefined ? { locality } : {}),
       });
     });
   });

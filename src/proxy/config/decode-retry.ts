@@ -22,6 +22,18 @@ function namedExtension(v: unknown, path: string, expected: string): void {
   if (name !== expected) throw new ConfigRejection(`${path}.name`, `only ${expected} is supported, got "${name}"`);
 }
 
+const PREVIOUS_PRIORITIES_TYPE = 'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig';
+
+/** PreviousPrioritiesConfig.update_frequency (Envoy requires it > 0). */
+function decodePreviousPriorities(v: unknown, path: string): number {
+  const o = obj(v, path);
+  only(o, path, ['@type', 'update_frequency']);
+  if (o['@type'] !== PREVIOUS_PRIORITIES_TYPE) throw new ConfigRejection(`${path}.@type`, `expected ${PREVIOUS_PRIORITIES_TYPE}`);
+  const n = nonNegativeInt(o.update_frequency ?? 0, `${path}.update_frequency`);
+  if (n < 1) throw new ConfigRejection(`${path}.update_frequency`, 'must be greater than 0');
+  return n;
+}
+
 export function decodeRetryPolicy(v: unknown, path: string): RetryPolicyConfig {
   const p = obj(v, path);
   only(p, path, ['retry_on', 'num_retries', 'per_try_timeout', 'retry_priority', 'retry_host_predicate', 'host_selection_retry_max_attempts', 'retriable_status_codes']);
@@ -35,7 +47,11 @@ export function decodeRetryPolicy(v: unknown, path: string): RetryPolicyConfig {
   }
   const hostPredicates = arr(p.retry_host_predicate, `${path}.retry_host_predicate`);
   hostPredicates.forEach((h, i) => namedExtension(h, `${path}.retry_host_predicate[${i}]`, PREVIOUS_HOSTS));
-  if (p.retry_priority !== undefined) namedExtension(p.retry_priority, `${path}.retry_priority`, PREVIOUS_PRIORITIES);
+  let priorityUpdateFrequency: number | undefined;
+  if (p.retry_priority !== undefined) {
+    namedExtension(p.retry_priority, `${path}.retry_priority`, PREVIOUS_PRIORITIES);
+    priorityUpdateFrequency = decodePreviousPriorities((p.retry_priority as J).typed_config, `${path}.retry_priority.typed_config`);
+  }
   const codes = arr(p.retriable_status_codes, `${path}.retriable_status_codes`).map((c, i) => {
     const code = nonNegativeInt(c, `${path}.retriable_status_codes[${i}]`);
     if (code < 100 || code > 599) throw new ConfigRejection(`${path}.retriable_status_codes[${i}]`, 'expected an HTTP status code');
@@ -50,6 +66,7 @@ export function decodeRetryPolicy(v: unknown, path: string): RetryPolicyConfig {
     previousHosts: hostPredicates.length > 0,
     hostSelectionMaxAttempts: p.host_selection_retry_max_attempts === undefined ? 1 : nonNegativeInt(p.host_selection_retry_max_attempts, `${path}.host_selection_retry_max_attempts`),
     previousPriorities: p.retry_priority !== undefined,
+    ...(priorityUpdateFrequency !== undefined ? { priorityUpdateFrequency } : {}),
   };
 }
 

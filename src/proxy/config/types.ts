@@ -157,4 +157,8 @@ export interface EndpointConfig {
   /** Istio workload metadata "name;namespace;app;version;cluster", if any. */
   workload: string | undefined;
   serviceAccount: string | undefined;
+  /** LocalityLbEndpoints.priority (0 = most preferred); absent: 0. */
+  priority?: number;
+  /** LocalityLbEndpoints.locality as "region/zone/subzone"; absent: none. */
+  locality?: string;
 }

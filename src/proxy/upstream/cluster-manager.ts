@@ -10,9 +10,12 @@ import { acquireStream, closeSession } from '../http/h2/client-sessions.js';
 import type { Picker } from './lb/picker.js';
 import { pickerFor } from './lb/make.js';
 import { eligibleHosts, OutlierDetector, outlierStatus, realClock, type OutlierClock } from './outlier/detector.js';
+import { Priorities } from './lb/priorities.js';
 
 export class ClusterRuntime {
-  hosts: Host[] = [];
+  private hostList: Host[] = [];
+  /** Hosts by EDS priority, with a picker each (level 0 uses `picker`); see lb/priority.ts. */
+  private readonly priorities: Priorities;
   readonly picker: Picker;
   readonly outlier: OutlierDetector | null;
   /** Requests of this cluster now in a retry (bounded by connectionPool.http.maxRetries). */
@@ -25,14 +28,36 @@ export class ClusterRuntime {
   ) {
     this.picker = pickerFor(config, () => clock.now());
     this.outlier = config.outlierDetection ? new OutlierDetector(config.outlierDetection, () => this.hosts, clock) : null;
+    this.priorities = new Priorities(this.picker, () => pickerFor(config, () => clock.now()));
+  }
+
+  get hosts(): Host[] {
+    return this.hostList;
+  }
+
+  set hosts(hosts: Host[]) {
+    this.hostList = hosts;
+    this.priorities.setHosts(hosts);
+  }
+
+  /** Whether some level other than `excluded` has healthy hosts (previous_priorities). */
+  availableExcluding(excluded: ReadonlySet<number>): boolean {
+    return this.priorities.availableExcluding(this.outlier, this.config.healthyPanicThreshold, excluded);
+  }
+
+  /** Number of priority levels (1 unless EDS sent priorities). */
+  get priorityLevels(): number {
+    return this.priorities.levelCount;
   }
 
   /**
    * Picks among the hosts not ejected by outlier detection (all of them in panic mode);
-   * `hashKey` is the request's hash for RING_HASH / MAGLEV.
+   * `hashKey` is the request's hash for RING_HASH / MAGLEV. With several priority levels, the
+   * level first (lb/priority.ts); `excluded` levels are skipped where another is available.
    */
-  pick(hashKey?: number): Host | undefined {
+  pick(hashKey?: number, excluded?: ReadonlySet<number>): Host | undefined {
     const od = this.outlier;
+    if (this.priorities.levelCount > 1) return this.priorities.pick(od, this.config.healthyPanicThreshold, hashKey, excluded);
     return this.picker.pick(od ? eligibleHosts(this.hosts, od, this.config.healthyPanicThreshold) : this.hosts, hashKey);
   }
 
@@ -42,14 +67,17 @@ export class ClusterRuntime {
    * landing on a fast-failing host (it never has requests in flight). Consistent-hash clusters
    * re-pick from the whole ring (filtering would rebuild it per retry).
    */
-  pickUntried(tried: readonly Host[]): Host | undefined {
+  pickUntried(tried: readonly Host[], excluded?: ReadonlySet<number>): Host | undefined {
     const policy = this.config.lbPolicy;
-    if (tried.length === 0 || policy === 'RING_HASH' || policy === 'MAGLEV') return this.pick();
+    const hashed = policy === 'RING_HASH' || policy === 'MAGLEV';
+    if (tried.length === 0 || hashed) return this.pick(undefined, excluded);
     const od = this.outlier;
+    if (this.priorities.levelCount > 1) return this.priorities.pick(od, this.config.healthyPanicThreshold, undefined, excluded, tried);
     const eligible = od ? eligibleHosts(this.hosts, od, this.config.healthyPanicThreshold) : this.hosts;
     const rest = eligible.filter((h) => !tried.includes(h));
     return this.picker.pick(rest.length > 0 ? rest : eligible);
   }
+
 
   /**
    * The result of one upstream request to `host`, for outlier detection: the response status when

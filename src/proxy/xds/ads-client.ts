@@ -15,6 +15,7 @@ import type { AdsStub, DiscoveryRequest, DiscoveryResponse, XdsNode } from '../.
 import { TYPE_BY_URL, TYPE_URL } from '../../xds/protos.js';
 import type { XdsType } from '../../xds/protos.js';
 import type { ProxyMetadata } from '../../xds/node-metadata.js';
+import type { Locality } from '../../api/locality.js';
 import { Backoff } from './backoff.js';
 import { decodeResources } from './decode-resources.js';
 
@@ -34,7 +35,7 @@ export interface XdsHandler {
 export interface AdsClientOptions {
   /** Control plane "host:port". */
   address: string;
-  node: { id: string; cluster: string; metadata: ProxyMetadata };
+  node: { id: string; cluster: string; metadata: ProxyMetadata; locality?: Locality | undefined };
   handler: XdsHandler;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -308,6 +309,8 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
       metadata: toStruct(this.opts.node.metadata),
       user_agent_name: USER_AGENT,
     };
+    const l = this.opts.node.locality;
+    if (l) this.nodeMessage.locality = { region: l.region, zone: l.zone, sub_zone: l.subZone };
     return this.nodeMessage;
   }
 }

@@ -145,12 +145,44 @@ export class RetryController {
     this.holdsRetrySlot = null;
   }
 
+  /** Levels excluded by previous_priorities, updated every update_frequency attempts. */
+  private excluded: Set<number> | undefined;
+  /** Index in `tried` where the attempts previous_priorities counts start (moved on a reset). */
+  private attemptsFrom = 0;
+
+  /**
+   * Envoy's previous_priorities: while fewer than `update_frequency` attempts were made, the
+   * normal priority load; then, whenever the attempts are a multiple of it, the levels of every
+   * host attempted are excluded (kept until the next update). When that leaves no level with
+   * healthy hosts, the attempts are forgotten and the normal load applies again. With Istio's 2:
+   * the first retry stays in the local level, the second goes to the next one.
+   */
+  private excludedPriorities(cluster: ClusterRuntime): ReadonlySet<number> | undefined {
+    const every = this.policy.priorityUpdateFrequency ?? 1;
+    const attempted = this.tried.length - this.attemptsFrom;
+    if (attempted < every) return undefined;
+    if (attempted % every === 0) {
+      const next = new Set(this.tried.slice(this.attemptsFrom).map((h) => h.endpoint.priority ?? 0));
+      if (cluster.availableExcluding(next)) this.excluded = next;
+      else {
+        this.excluded = undefined;
+        this.attemptsFrom = this.tried.length;
+      }
+    }
+    return this.excluded;
+  }
+
   get retryCount(): number {
     return this.retries;
   }
 
-  /** The host for the next attempt: with previous_hosts, one not tried yet when there is one. */
+  /**
+   * The host for the next attempt: with previous_priorities, from a priority level (locality) not
+   * tried yet where one is available; with previous_hosts, a host not tried yet when there is one
+   * (least request's two choices would keep landing on a fast-failing host).
+   */
   pickHost(cluster: ClusterRuntime): Host | undefined {
-    return this.policy.previousHosts ? cluster.pickUntried(this.tried) : cluster.pick();
+    const excluded = this.policy.previousPriorities ? this.excludedPriorities(cluster) : undefined;
+    return this.policy.previousHosts ? cluster.pickUntried(this.tried, excluded) : cluster.pick(undefined, excluded);
   }
 }

@@ -50,8 +50,10 @@ export interface RetryPolicyConfig {
   /** retry_host_predicate previous_hosts: a retry prefers a host not tried yet. */
   previousHosts: boolean;
   hostSelectionMaxAttempts: number;
-  /** retry_priority previous_priorities (no effect while every endpoint has priority 0). */
+  /** retry_priority previous_priorities: retries skip the priority levels (localities) already tried. */
   previousPriorities: boolean;
+  /** previous_priorities update_frequency: tried levels are excluded every this many attempts. */
+  priorityUpdateFrequency?: number;
 }
 
 export interface RetryBudgetConfig {
