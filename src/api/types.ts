@@ -4,6 +4,9 @@
 
 import type { CorsPolicy, Headers, HTTPDirectResponse, HTTPFaultInjection, HTTPMirrorPolicy, HTTPRedirect } from './route-features-types.js';
 export type { CorsPolicy, Headers, HTTPDirectResponse, HTTPFaultInjection, HTTPMirrorPolicy, HTTPRedirect } from './route-features-types.js';
+import type { AuthorizationPolicySpec } from './authz-types.js';
+export type { AuthorizationPolicySpec, AuthzAction, AuthzCondition, AuthzOperation, AuthzRule, AuthzSource } from './authz-types.js';
+export { ISTIO_SECURITY_GROUP } from './authz-types.js';
 
 export const ISTIO_NETWORKING_GROUP = 'networking.istio.io';
 export const WEFT_GROUP = 'weft.dev';
@@ -15,7 +18,8 @@ export type KindName =
   | 'DestinationRule'
   | 'Gateway'
   | 'Workload'
-  | 'MeshConfig';
+  | 'MeshConfig'
+  | 'AuthorizationPolicy';
 
 export const ALL_KINDS: readonly KindName[] = [
   'ServiceEntry',
@@ -25,6 +29,7 @@ export const ALL_KINDS: readonly KindName[] = [
   'Gateway',
   'Workload',
   'MeshConfig',
+  'AuthorizationPolicy',
 ];
 
 export interface ObjectMeta {
@@ -311,7 +316,12 @@ export interface MeshConfigSpec {
   rootNamespace?: string;
   /** SPIFFE trust domain of workload identities. */
   trustDomain?: string;
+  /** How sidecars normalize request paths before routing and authorization (Istio's ProxyPathNormalization). */
+  pathNormalization?: { normalization: PathNormalization };
 }
+
+/** MeshConfig pathNormalization.normalization; Istio's DEFAULT is read as BASE. */
+export type PathNormalization = 'NONE' | 'BASE' | 'MERGE_SLASHES' | 'DECODE_AND_MERGE_SLASHES';
 
 export type ServiceEntry = ResourceBase<'ServiceEntry', ServiceEntrySpec>;
 export type WorkloadEntry = ResourceBase<'WorkloadEntry', WorkloadEntrySpec>;
@@ -320,6 +330,7 @@ export type DestinationRule = ResourceBase<'DestinationRule', DestinationRuleSpe
 export type Gateway = ResourceBase<'Gateway', GatewaySpec>;
 export type LocalWorkload = ResourceBase<'Workload', LocalWorkloadSpec>;
 export type MeshConfig = ResourceBase<'MeshConfig', MeshConfigSpec>;
+export type AuthorizationPolicy = ResourceBase<'AuthorizationPolicy', AuthorizationPolicySpec>;
 
 export type Resource =
   | ServiceEntry
@@ -328,7 +339,8 @@ export type Resource =
   | DestinationRule
   | Gateway
   | LocalWorkload
-  | MeshConfig;
+  | MeshConfig
+  | AuthorizationPolicy;
 
 export function resourceKey(r: { kind: string; metadata: { namespace: string; name: string } }): string {
   return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;

@@ -8,13 +8,24 @@ import type { MeshConfigSpec } from './types.js';
 import { compact, type Field, type FieldSet } from './validate-common.js';
 
 const MESH_CONFIG: FieldSet = {
-  supported: ['rootNamespace', 'trustDomain'],
+  supported: ['rootNamespace', 'trustDomain', 'pathNormalization'],
 };
+const PATH_NORMALIZATION: FieldSet = { supported: ['normalization'] };
 
 export function validateMeshConfigSpec(f: Field): MeshConfigSpec {
   f.object(MESH_CONFIG, { required: true });
   return compact({
     rootNamespace: f.get('rootNamespace').string({ check: dnsSubdomain }),
     trustDomain: f.get('trustDomain').string({ check: dnsSubdomain }),
+    pathNormalization: f.get('pathNormalization').ifPresent(readPathNormalization),
   });
+}
+
+function readPathNormalization(f: Field): NonNullable<MeshConfigSpec['pathNormalization']> {
+  f.object(PATH_NORMALIZATION);
+  const normalization = f.get('normalization').oneOf(['NONE', 'BASE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_SLASHES'] as const, {
+    default: 'BASE',
+    aliases: { DEFAULT: { value: 'BASE' } },
+  });
+  return { normalization };
 }

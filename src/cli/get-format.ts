@@ -10,6 +10,7 @@ import { listCell } from './table.js';
 
 const ALIASES: Readonly<Record<KindName, readonly string[]>> = {
   MeshConfig: ['meshconfig', 'meshconfigs', 'mc'],
+  AuthorizationPolicy: ['authorizationpolicy', 'authorizationpolicies', 'ap'],
   ServiceEntry: ['serviceentry', 'serviceentries', 'se'],
   WorkloadEntry: ['workloadentry', 'workloadentries', 'we'],
   VirtualService: ['virtualservice', 'virtualservices', 'vs'],

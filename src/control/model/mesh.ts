@@ -6,6 +6,7 @@ export type MeshSettings = Readonly<Required<MeshConfigSpec>>;
 export const MESH_DEFAULTS: MeshSettings = Object.freeze({
   rootNamespace: 'istio-system',
   trustDomain: 'cluster.local',
+  pathNormalization: Object.freeze({ normalization: 'BASE' as const }),
 });
 
 export function meshSettings(configs: readonly MeshConfig[]): MeshSettings {
