@@ -31,7 +31,7 @@ export function translateListenersAndRoutes(snapshot: Snapshot, proxy: ProxyMode
   if (proxy.metadata.type === 'router') {
     const ports = gatewayServerPorts(snapshot, proxy);
     return {
-      listeners: byName(gatewayListeners(ports, proxy)),
+      listeners: byName(gatewayListeners(ports, proxy, snapshot.mesh)),
       routes: byName(ports.map((sp) => gatewayRouteConfig(snapshot, proxy, sp, gatewayRouteName(sp.port)))),
     };
   }
