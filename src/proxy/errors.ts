@@ -12,16 +12,24 @@ export type ResponseFlag =
   | 'URX' // retry limit or retry budget reached (added to the last attempt's flag)
   | 'UPE' // upstream protocol error
   | 'DPE' // downstream protocol error
-  | 'DC'; // downstream connection terminated
+  | 'DC' // downstream connection terminated
+  | '-'; // no flag: a filter refused the request on purpose (an RBAC denial; Envoy sets no flag there)
 
 export class ProxyError extends Error {
   constructor(
     readonly flag: ResponseFlag,
     message: string,
+    /** Envoy's %RESPONSE_CODE_DETAILS% when it says more than the flag (kept for access logs). */
+    readonly details?: string,
   ) {
     super(message);
     this.name = 'ProxyError';
   }
+}
+
+/** An RBAC denial: 403 "RBAC: access denied", no flag, details rbac_access_denied_matched_policy[<policy>]. */
+export function accessDenied(policy: string): ProxyError {
+  return new ProxyError('-', `RBAC: access denied (policy ${policy})`, `rbac_access_denied_matched_policy[${policy.replace(/\s/g, '_')}]`);
 }
 
 export interface LocalReply {
@@ -54,5 +62,7 @@ export function localReply(err: ProxyError): LocalReply {
       return { status: 400, body: 'Bad Request' };
     case 'DC':
       return { status: 0, body: '' };
+    case '-':
+      return { status: 403, body: 'RBAC: access denied' };
   }
 }

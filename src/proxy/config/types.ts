@@ -4,6 +4,8 @@ import type { RetryBudgetConfig, RetryPolicyConfig } from '../http/retry/policy.
 import type { OutlierConfig, PoolConfig } from './cluster-policy.js';
 import type { RouteFilters } from '../http/filters/types.js';
 import type { HashPolicyConfig, LbConfig, LbPolicy } from './lb-config.js';
+import type { RbacEngine } from '../security/rbac/types.js';
+import type { PathNormalizationConfig } from '../http/normalize-path.js';
 
 export interface StringMatcher {
   kind: 'exact' | 'prefix' | 'regex';
@@ -77,6 +79,10 @@ export interface HcmConfig {
   useRemoteAddress: boolean;
   /** upgrade_configs has websocket: Upgrade requests pass through (see ../http/upgrade.ts). */
   websocket?: boolean;
+  /** envoy.filters.http.rbac filters in order (../security/rbac/); absent: none. */
+  rbac?: RbacEngine[];
+  /** normalize_path, merge_slashes, escaped slashes (../http/normalize-path.ts); absent: none. */
+  pathNormalization?: PathNormalizationConfig;
 }
 
 /** envoy.filters.network.tcp_proxy: L4 proxying to one cluster or a weighted pick. */
@@ -99,6 +105,8 @@ export interface ListenerConfig {
   tcpProxy?: TcpProxyConfig;
   /** TLS passthrough (tls_inspector): tcp_proxy chains chosen by the ClientHello's SNI. */
   sniChains?: SniChain[];
+  /** envoy.filters.network.rbac filters in front of tcp_proxy (../security/rbac/); absent: none. */
+  networkRbac?: RbacEngine[];
 }
 
 /** A filter chain with `filter_chain_match.server_names` ("*.example.com" wildcards allowed). */

@@ -3,6 +3,7 @@ import type { ListenerConfig, RouteTable } from '../config/types.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { PeerMetadata } from '../../xds/node-metadata.js';
 import type { IstioMetrics } from '../telemetry/istio-metrics.js';
+import type { RbacMetrics } from '../security/rbac/metrics.js';
 
 export interface ProxyStats {
   downstreamRq: number;
@@ -24,4 +25,6 @@ export interface HcmContext {
   readonly stats: ProxyStats;
   /** True while the proxy drains: responses carry Connection: close. */
   draining(): boolean;
+  /** RBAC allow/deny counters (../security/rbac/metrics.ts). */
+  readonly rbacMetrics?: RbacMetrics;
 }

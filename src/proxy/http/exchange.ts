@@ -22,6 +22,7 @@ import { RouteFilterRun, type FilterStep } from './filters/run.js';
 import type { RequestMirror } from './filters/mirror.js';
 import { requestHash } from '../upstream/lb/hash-key.js';
 import { openTunnel, upgradeRequestHeaders } from './upgrade.js';
+import { authorizeRequest, normalizedPath } from '../security/rbac/check.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -101,9 +102,10 @@ export class Exchange {
       if (target.charCodeAt(0) !== 47) target = `/${target}`;
     }
     const q = target.indexOf('?');
-    const path = q >= 0 ? target.slice(0, q) : target;
+    const path = normalizedPath(this.ctx.listener.hcm, target, q);
     const query = q >= 0 ? target.slice(q + 1) : '';
     const view: RequestView = { method: req.method, authority, path, query, headers: req.headers };
+    authorizeRequest(this.ctx.listener.hcm, this.down.socket, view, this.ctx.rbacMetrics);
 
     const table = this.ctx.routes();
     if (!table) throw new ProxyError('NR', 'route config not received yet');
