@@ -1,4 +1,5 @@
-// AuthorizationPolicy → the RBAC filters of one sidecar's inbound listeners. Pure.
+// AuthorizationPolicy → the RBAC filters of one sidecar's inbound listeners, or of a gateway's
+// listeners (a policy selects a gateway by its labels, as in Istio). Pure.
 //   scope: a policy in MeshConfig rootNamespace applies mesh-wide, any other to its own namespace;
 //          selector.matchLabels narrows it to the workloads whose labels it matches.
 //   HTTP:  envoy.filters.http.rbac before the router, in Istio's order: AUDIT (action LOG), DENY,
@@ -53,9 +54,8 @@ function rbacRules(policies: readonly AuthorizationPolicy[], action: AuthzAction
   return { ...(envoyAction ? { action: envoyAction } : {}), policies: out };
 }
 
-/** The RBAC filters for the sidecar `proxy`; NO_AUTHZ when no policy selects its workload. */
+/** The RBAC filters for `proxy` (a sidecar, or a gateway by its labels); NO_AUTHZ when no policy selects it. */
 export function authzFilters(snapshot: Snapshot, proxy: ProxyModel): AuthzFilters {
-  if (proxy.metadata.type !== 'sidecar') return NO_AUTHZ;
   const policies = policiesFor(snapshot, proxy);
   if (policies.length === 0) return NO_AUTHZ;
   const http: Json[] = [];

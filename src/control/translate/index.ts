@@ -8,6 +8,7 @@ import { clusterLoadAssignments } from './endpoints.js';
 import { gatewayListeners, gatewayServerPorts, sidecarListeners } from './listeners.js';
 import { gatewayRouteConfig, outboundRouteConfig } from './routes.js';
 import { gatewayRouteName } from './names.js';
+import { authzFilters } from './authz.js';
 import { cmp } from '../model/services.js';
 
 export type ResourceSet = ReadonlyMap<string, Json>;
@@ -31,7 +32,7 @@ export function translateListenersAndRoutes(snapshot: Snapshot, proxy: ProxyMode
   if (proxy.metadata.type === 'router') {
     const ports = gatewayServerPorts(snapshot, proxy);
     return {
-      listeners: byName(gatewayListeners(ports, proxy, snapshot.mesh)),
+      listeners: byName(gatewayListeners(ports, proxy, snapshot.mesh, authzFilters(snapshot, proxy).http)),
       routes: byName(ports.map((sp) => gatewayRouteConfig(snapshot, proxy, sp, gatewayRouteName(sp.port)))),
     };
   }

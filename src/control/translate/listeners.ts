@@ -114,12 +114,13 @@ export function gatewayServerPorts(snapshot: Snapshot, proxy: ProxyModel): Gatew
   return [...byPort.values()].sort((a, b) => a.port - b.port);
 }
 
-export function gatewayListeners(ports: GatewayServerPort[], proxy: ProxyModel, mesh: MeshSettings = MESH_DEFAULTS): Json[] {
+export function gatewayListeners(ports: GatewayServerPort[], proxy: ProxyModel, mesh: MeshSettings = MESH_DEFAULTS, rbac: readonly Json[] = []): Json[] {
   const ip = proxy.metadata.INSTANCE_IP;
   return ports.map((sp) => {
     const bind = proxy.metadata.PORT_MAP?.[String(sp.port)] ?? sp.port;
     return hcmListener(gatewayListenerName(sp.port), ip, bind, 'OUTBOUND', {
       ...pathNormalizationFields(mesh),
+      ...(rbac.length > 0 ? { http_filters: [...rbac, ROUTER_FILTER] } : {}),
       stat_prefix: `outbound_${ip}_${bind}`,
       rds: { route_config_name: gatewayRouteName(sp.port), config_source: ADS },
       strip_any_host_port: true,

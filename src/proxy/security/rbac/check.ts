@@ -16,6 +16,8 @@ import type { RbacInput } from './types.js';
 export interface CallerProof {
   security?: ConnectionSecurity | undefined;
   auth?: RequestAuth | undefined;
+  /** TLS SNI the downstream sent (connection.sni), when the listener terminated TLS. */
+  sni?: string | undefined;
 }
 
 /** The request's path (no query) after the listener's normalization; throws DPE (400) when invalid. */
@@ -28,7 +30,7 @@ export function normalizedPath(hcm: HcmConfig, target: string, q: number): strin
   return p;
 }
 
-/** Last x-forwarded-for hop (Envoy's remote address with use_remote_address off), else the peer. */
+/** Last x-forwarded-for hop (Envoy's remote address with use_remote_address off and no trusted hops), else the peer. */
 function remoteIp(headers: readonly string[], peer: string): string {
   for (let i = headers.length - 2; i >= 0; i -= 2) {
     if (headers[i] !== 'x-forwarded-for') continue;
@@ -47,7 +49,7 @@ function connectionInput(socket: net.Socket, proof: CallerProof): Omit<RbacInput
     sourcePort: socket.remotePort ?? 0,
     destinationIp: socket.localAddress ?? '',
     destinationPort: socket.localPort ?? 0,
-    sni: undefined,
+    sni: proof.sni,
   };
 }
 
@@ -56,7 +58,9 @@ export function authorizeRequest(hcm: HcmConfig, socket: net.Socket, view: Reque
   const engines = hcm.rbac;
   if (!engines) return;
   const base = connectionInput(socket, proof);
-  const input: RbacInput = { ...base, remoteIp: remoteIp(view.headers, base.sourceIp), headers: view.headers, method: view.method, path: view.path, host: view.authority };
+  // With use_remote_address (gateways) the connection's peer is the client, as in Envoy.
+  const remote = hcm.useRemoteAddress ? base.sourceIp : remoteIp(view.headers, base.sourceIp);
+  const input: RbacInput = { ...base, remoteIp: remote, headers: view.headers, method: view.method, path: view.path, host: view.authority };
   const d = authorize(engines, input);
   metrics?.record('http', hcm.statPrefix, d);
   if (!d.allowed) throw accessDenied(d.policy);
