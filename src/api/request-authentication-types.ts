@@ -1,6 +1,6 @@
 // RequestAuthentication (security.istio.io/v1, v1beta1): validated shapes, Istio field names.
 
-export const ISTIO_SECURITY_GROUP = 'security.istio.io';
+export { ISTIO_SECURITY_GROUP } from './authz-types.js';
 
 export interface JwtHeader {
   /** As written (HTTP header names are case-insensitive; the proxy lower-cases). */

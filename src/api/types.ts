@@ -9,6 +9,9 @@ export type * from './telemetry-types.js';
 
 import type { RequestAuthenticationSpec } from './request-authentication-types.js';
 export type { ClaimToHeader, JwtHeader, JWTRule, RequestAuthenticationSpec } from './request-authentication-types.js';
+import type { AuthorizationPolicySpec } from './authz-types.js';
+export type { AuthorizationPolicySpec, AuthzAction, AuthzCondition, AuthzOperation, AuthzRule, AuthzSource } from './authz-types.js';
+export { ISTIO_SECURITY_GROUP } from './authz-types.js';
 
 export const ISTIO_NETWORKING_GROUP = 'networking.istio.io';
 export const WEFT_GROUP = 'weft.dev';
@@ -22,7 +25,8 @@ export type KindName =
   | 'Workload'
   | 'MeshConfig'
   | 'RequestAuthentication'
-  | 'Telemetry';
+  | 'Telemetry'
+  | 'AuthorizationPolicy';
 
 export const ALL_KINDS: readonly KindName[] = [
   'ServiceEntry',
@@ -34,6 +38,7 @@ export const ALL_KINDS: readonly KindName[] = [
   'MeshConfig',
   'RequestAuthentication',
   'Telemetry',
+  'AuthorizationPolicy',
 ];
 
 export interface ObjectMeta {
@@ -346,7 +351,12 @@ export interface MeshConfigSpec {
   accessLogFormat?: string;
   extensionProviders?: ExtensionProvider[];
   defaultProviders?: DefaultProviders;
+  /** How sidecars normalize request paths before routing and authorization (Istio's ProxyPathNormalization). */
+  pathNormalization?: { normalization: PathNormalization };
 }
+
+/** MeshConfig pathNormalization.normalization; Istio's DEFAULT is read as BASE. */
+export type PathNormalization = 'NONE' | 'BASE' | 'MERGE_SLASHES' | 'DECODE_AND_MERGE_SLASHES';
 
 export type ServiceEntry = ResourceBase<'ServiceEntry', ServiceEntrySpec>;
 export type WorkloadEntry = ResourceBase<'WorkloadEntry', WorkloadEntrySpec>;
@@ -357,6 +367,7 @@ export type LocalWorkload = ResourceBase<'Workload', LocalWorkloadSpec>;
 export type MeshConfig = ResourceBase<'MeshConfig', MeshConfigSpec>;
 export type RequestAuthentication = ResourceBase<'RequestAuthentication', RequestAuthenticationSpec>;
 export type Telemetry = ResourceBase<'Telemetry', TelemetrySpec>;
+export type AuthorizationPolicy = ResourceBase<'AuthorizationPolicy', AuthorizationPolicySpec>;
 
 export type Resource =
   | ServiceEntry
@@ -367,7 +378,8 @@ export type Resource =
   | LocalWorkload
   | MeshConfig
   | RequestAuthentication
-  | Telemetry;
+  | Telemetry
+  | AuthorizationPolicy;
 
 export function resourceKey(r: { kind: string; metadata: { namespace: string; name: string } }): string {
   return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;

@@ -21,3 +21,14 @@ test('MeshConfig: no resource means Istio defaults; unknown fields are reported 
   assert.equal(r.resources.length, 0);
   assert.match(r.errors.map((e) => e.message + ' ' + JSON.stringify(e)).join('\n'), /trustDomian[\s\S]*trustDomain/);
 });
+
+test('MeshConfig: pathNormalization.normalization, BASE by default (Istio DEFAULT reads as BASE)', () => {
+  assert.deepEqual(MESH_DEFAULTS.pathNormalization, { normalization: 'BASE' });
+  const r = parseYamlText(doc('  pathNormalization: {normalization: DECODE_AND_MERGE_SLASHES}'), 'mesh.yaml');
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(meshSettings([r.resources[0] as MeshConfig]).pathNormalization, { normalization: 'DECODE_AND_MERGE_SLASHES' });
+  const d = parseYamlText(doc('  pathNormalization: {normalization: DEFAULT}'), 'mesh.yaml');
+  assert.deepEqual((d.resources[0] as MeshConfig).spec.pathNormalization, { normalization: 'BASE' });
+  const bad = parseYamlText(doc('  pathNormalization: {normalization: FULL}'), 'mesh.yaml');
+  assert.match(JSON.stringify(bad.errors), /spec\.pathNormalization\.normalization/);
+});

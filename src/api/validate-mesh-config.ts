@@ -9,8 +9,9 @@ import { compact, type Field, type FieldSet } from './validate-common.js';
 import { MESH_TELEMETRY_FIELDS, readMeshTelemetry } from './validate-mesh-telemetry.js';
 
 const MESH_CONFIG: FieldSet = {
-  supported: ['rootNamespace', 'trustDomain', ...MESH_TELEMETRY_FIELDS],
+  supported: ['rootNamespace', 'trustDomain', 'pathNormalization', ...MESH_TELEMETRY_FIELDS],
 };
+const PATH_NORMALIZATION: FieldSet = { supported: ['normalization'] };
 
 export function validateMeshConfigSpec(f: Field): MeshConfigSpec {
   f.object(MESH_CONFIG, { required: true });
@@ -18,5 +19,15 @@ export function validateMeshConfigSpec(f: Field): MeshConfigSpec {
     rootNamespace: f.get('rootNamespace').string({ check: dnsSubdomain }),
     trustDomain: f.get('trustDomain').string({ check: dnsSubdomain }),
     ...readMeshTelemetry(f),
+    pathNormalization: f.get('pathNormalization').ifPresent(readPathNormalization),
   });
+}
+
+function readPathNormalization(f: Field): NonNullable<MeshConfigSpec['pathNormalization']> {
+  f.object(PATH_NORMALIZATION);
+  const normalization = f.get('normalization').oneOf(['NONE', 'BASE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_SLASHES'] as const, {
+    default: 'BASE',
+    aliases: { DEFAULT: { value: 'BASE' } },
+  });
+  return { normalization };
 }

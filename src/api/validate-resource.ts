@@ -15,6 +15,7 @@ import { validateWorkloadEntrySpec } from './validate-workload-entry.js';
 import { validateWorkloadSpec } from './validate-workload.js';
 import { validateTelemetrySpec } from './validate-telemetry.js';
 import { TELEMETRY_GROUP } from './telemetry-types.js';
+import { validateAuthorizationPolicySpec } from './validate-authorization-policy.js';
 
 export const ISTIO_API_VERSIONS: readonly string[] = ['v1', 'v1beta1', 'v1alpha3'].map((v) => `${ISTIO_NETWORKING_GROUP}/${v}`);
 export const WEFT_API_VERSIONS: readonly string[] = [`${WEFT_GROUP}/v1alpha1`];
@@ -25,6 +26,7 @@ const API_VERSIONS: Partial<Record<KindName, readonly string[]>> = {
   MeshConfig: WEFT_API_VERSIONS,
   RequestAuthentication: ['v1', 'v1beta1'].map((v) => `${ISTIO_SECURITY_GROUP}/${v}`),
   Telemetry: ['v1', 'v1alpha1'].map((v) => `${TELEMETRY_GROUP}/${v}`),
+  AuthorizationPolicy: ['v1', 'v1beta1'].map((v) => `${ISTIO_SECURITY_GROUP}/${v}`),
 };
 
 export function apiVersionsFor(kind: KindName): readonly string[] {
@@ -43,6 +45,7 @@ const SPEC_VALIDATORS: { readonly [K in KindName]: (spec: Field) => SpecOf<K> } 
   MeshConfig: validateMeshConfigSpec,
   RequestAuthentication: validateRequestAuthenticationSpec,
   Telemetry: validateTelemetrySpec,
+  AuthorizationPolicy: validateAuthorizationPolicySpec,
 };
 
 const TOP: FieldSet = { supported: ['apiVersion', 'kind', 'metadata', 'spec'], ignored: ['status'] };

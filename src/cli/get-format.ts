@@ -11,6 +11,7 @@ import { listCell } from './table.js';
 const ALIASES: Readonly<Record<KindName, readonly string[]>> = {
   MeshConfig: ['meshconfig', 'meshconfigs', 'mc'],
   RequestAuthentication: ['requestauthentication', 'requestauthentications', 'ra'],
+  AuthorizationPolicy: ['authorizationpolicy', 'authorizationpolicies', 'ap'],
   ServiceEntry: ['serviceentry', 'serviceentries', 'se'],
   WorkloadEntry: ['workloadentry', 'workloadentries', 'we'],
   VirtualService: ['virtualservice', 'virtualservices', 'vs'],

@@ -13,12 +13,14 @@ export type ResponseFlag =
   | 'UPE' // upstream protocol error
   | 'DPE' // downstream protocol error
   | 'DC' // downstream connection terminated
-  | '-'; // no flag: a filter's deliberate local reply (jwt_authn's 401/403), as in Envoy
+  | '-'; // no flag: a filter's deliberate local reply (jwt_authn's 401/403, an RBAC denial), as in Envoy
 
 export class ProxyError extends Error {
   constructor(
     readonly flag: ResponseFlag,
     message: string,
+    /** Envoy's %RESPONSE_CODE_DETAILS% when it says more than the flag (kept for access logs). */
+    readonly details?: string,
   ) {
     super(message);
     this.name = 'ProxyError';
@@ -37,13 +39,14 @@ export class JwtAuthnError extends ProxyError {
     /** "http://<authority><path>", for WWW-Authenticate. */
     readonly realm: string,
   ) {
-    super('-', message);
+    super('-', message, `jwt_authn_access_denied{${message.replace(/ /g, '_')}}`);
     this.name = 'JwtAuthnError';
   }
+}
 
-  get details(): string {
-    return `jwt_authn_access_denied{${this.message.replace(/ /g, '_')}}`;
-  }
+/** An RBAC denial: 403 "RBAC: access denied", no flag, details rbac_access_denied_matched_policy[<policy>]. */
+export function accessDenied(policy: string): ProxyError {
+  return new ProxyError('-', `RBAC: access denied (policy ${policy})`, `rbac_access_denied_matched_policy[${policy.replace(/\s/g, '_')}]`);
 }
 
 export interface LocalReply {
@@ -82,6 +85,6 @@ export function localReply(err: ProxyError): LocalReply {
       if (err instanceof JwtAuthnError) {
         return { status: err.status, body: err.message, headers: { 'www-authenticate': `Bearer realm="${err.realm}", error="invalid_token"` } };
       }
-      return { status: 500, body: err.message };
+      return { status: 403, body: 'RBAC: access denied' };
   }
 }

@@ -20,6 +20,7 @@ import type { XdsType } from '../xds/protos.js';
 import { registerRetryMetrics } from './http/retry/controller.js';
 import { Drainer, type DrainStatus } from './drain.js';
 import { TcpProxy } from './network/tcp-proxy.js';
+import { RbacMetrics } from './security/rbac/metrics.js';
 import { TcpMetrics } from './telemetry/tcp-metrics.js';
 import { httpAccessLogFor } from './telemetry/access-log/http-tap.js';
 import { registerAccessLogMetrics } from './telemetry/access-log/writer.js';
@@ -49,6 +50,7 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
 export class Proxy {
   readonly registry = new Registry();
   readonly metrics = new IstioMetrics(this.registry);
+  private readonly rbacMetrics = new RbacMetrics(this.registry);
   readonly clusters: ClusterManager = new ClusterManager(clusterMetricsHooks(this.registry, () => this.clusters));
   private routes: ReadonlyMap<string, RouteTable> = new Map();
   private readonly contexts = new Map<string, HcmContext>();
@@ -78,7 +80,7 @@ export class Proxy {
       cluster: m.CLUSTER_ID,
     };
     this.selfHeader = encodePeerMetadata(this.self);
-    this.tcp = new TcpProxy({ clusters: this.clusters, metrics: new TcpMetrics(this.registry), self: this.self });
+    this.tcp = new TcpProxy({ clusters: this.clusters, metrics: new TcpMetrics(this.registry), self: this.self, rbacMetrics: this.rbacMetrics });
     const router = m.type === 'router';
     this.drainer = new Drainer({
       graceMs: opts.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS,
@@ -138,6 +140,7 @@ export class Proxy {
         stats: this.stats,
         draining: () => this.drainer.draining,
         accessLog: httpAccessLogFor(cfg.hcm.accessLog, this.metrics.needsAttributes),
+        rbacMetrics: this.rbacMetrics,
       };
       this.contexts.set(name, ctx);
     }

@@ -12,6 +12,7 @@ export const MESH_DEFAULTS: MeshSettings = Object.freeze({
   accessLogFormat: '',
   extensionProviders: [],
   defaultProviders: {},
+  pathNormalization: Object.freeze({ normalization: 'BASE' as const }),
 });
 
 export function meshSettings(configs: readonly MeshConfig[]): MeshSettings {

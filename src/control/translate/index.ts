@@ -9,6 +9,7 @@ import { gatewayListeners, gatewayServerPorts, sidecarListeners } from './listen
 import { gatewayRouteConfig, outboundRouteConfig } from './routes.js';
 import { gatewayRouteName } from './names.js';
 import { jwtAuthnFilter } from './request-authn.js';
+import { authzFilters } from './authz.js';
 import { cmp } from '../model/services.js';
 import { withTelemetry } from './telemetry.js';
 
@@ -33,7 +34,9 @@ export function translateListenersAndRoutes(snapshot: Snapshot, proxy: ProxyMode
   if (proxy.metadata.type === 'router') {
     const ports = gatewayServerPorts(snapshot, proxy);
     return {
-      listeners: byName(withTelemetry(snapshot, proxy, gatewayListeners(ports, proxy, jwtAuthnFilter(snapshot, proxy)))),
+      listeners: byName(
+        withTelemetry(snapshot, proxy, gatewayListeners(ports, proxy, snapshot.mesh, authzFilters(snapshot, proxy).http, jwtAuthnFilter(snapshot, proxy))),
+      ),
       routes: byName(ports.map((sp) => gatewayRouteConfig(snapshot, proxy, sp, gatewayRouteName(sp.port)))),
     };
   }

@@ -17,6 +17,9 @@ import type { GatewayServerPort } from './routes.js';
 import { inboundTcpListeners, outboundTcpListeners } from './tcp.js';
 import { outboundTlsListeners } from './tls.js';
 import { jwtAuthnFilter } from './request-authn.js';
+import { authzFilters, withNetworkRbac } from './authz.js';
+import { pathNormalizationFields } from './path-normalization.js';
+import { MESH_DEFAULTS, type MeshSettings } from '../model/mesh.js';
 
 export const DEFAULT_OUTBOUND_PORT = 15001;
 
@@ -49,8 +52,11 @@ function hcmListener(name: string, address: string, port: number, direction: 'IN
 export function sidecarListeners(snapshot: Snapshot, proxy: ProxyModel): Json[] {
   const ip = proxy.metadata.INSTANCE_IP;
   const outboundPort = proxy.metadata.OUTBOUND_PORT ?? DEFAULT_OUTBOUND_PORT;
+  const normalize = pathNormalizationFields(snapshot.mesh);
+  const authz = authzFilters(snapshot, proxy);
   const out: Json[] = [
     hcmListener(OUTBOUND_LISTENER, ip, outboundPort, 'OUTBOUND', {
+      ...normalize,
       stat_prefix: `outbound_${ip}_${outboundPort}`,
       rds: { route_config_name: OUTBOUND_ROUTE, config_source: ADS },
     }),
@@ -62,8 +68,9 @@ export function sidecarListeners(snapshot: Snapshot, proxy: ProxyModel): Json[] 
     const name = inboundListenerName(p.servicePort);
     out.push(
       hcmListener(name, ip, p.servicePort, 'INBOUND', {
+        ...normalize,
         stat_prefix: `inbound_${ip}_${p.servicePort}`,
-        ...(jwt ? { http_filters: [jwt, ROUTER_FILTER] } : {}),
+        ...httpFilters(jwt, authz.http),
         route_config: {
           name,
           virtual_hosts: [
@@ -79,7 +86,7 @@ export function sidecarListeners(snapshot: Snapshot, proxy: ProxyModel): Json[] 
   }
   // Plain TCP ports (L4): tcp_proxy listeners, inbound for the workload's own, outbound for services'.
   const tcpPorts = (w?.workload.spec.ports ?? []).filter((port) => port.protocol === 'TCP').map((port) => port.servicePort);
-  out.push(...inboundTcpListeners(ip, tcpPorts));
+  out.push(...inboundTcpListeners(ip, tcpPorts).map((l) => withNetworkRbac(l, authz.tcp)));
   const own = new Set((w?.workload.spec.ports ?? []).map((port) => port.servicePort));
   const tcpOut = outboundTcpListeners(snapshot, proxy, own);
   out.push(...tcpOut);
@@ -110,13 +117,29 @@ export function gatewayServerPorts(snapshot: Snapshot, proxy: ProxyModel): Gatew
   return [...byPort.values()].sort((a, b) => a.port - b.port);
 }
 
-export function gatewayListeners(ports: GatewayServerPort[], proxy: ProxyModel, jwt?: Json): Json[] {
+/**
+ * http_filters in Istio's order: jwt_authn (RequestAuthentication), RBAC (AuthorizationPolicy:
+ * AUDIT, DENY, ALLOW), router. Absent when there is only the router (the HCM default here).
+ */
+function httpFilters(jwt: Json | undefined, rbac: readonly Json[]): { http_filters?: Json[] } {
+  if (!jwt && rbac.length === 0) return {};
+  return { http_filters: [...(jwt ? [jwt] : []), ...rbac, ROUTER_FILTER] };
+}
+
+export function gatewayListeners(
+  ports: GatewayServerPort[],
+  proxy: ProxyModel,
+  mesh: MeshSettings = MESH_DEFAULTS,
+  rbac: readonly Json[] = [],
+  jwt?: Json,
+): Json[] {
   const ip = proxy.metadata.INSTANCE_IP;
   return ports.map((sp) => {
     const bind = proxy.metadata.PORT_MAP?.[String(sp.port)] ?? sp.port;
     return hcmListener(gatewayListenerName(sp.port), ip, bind, 'OUTBOUND', {
+      ...pathNormalizationFields(mesh),
       stat_prefix: `outbound_${ip}_${bind}`,
-      ...(jwt ? { http_filters: [jwt, ROUTER_FILTER] } : {}),
+      ...httpFilters(jwt, rbac),
       rds: { route_config_name: gatewayRouteName(sp.port), config_source: ADS },
       strip_any_host_port: true,
       use_remote_address: true,

@@ -10,11 +10,14 @@ import { decodeTcpProxy, decodeUpgradeConfigs, NO_HCM } from './decode-tcp-proxy
 import { decodeJwtAuthn, JWT_AUTHN_TYPE_URL } from '../security/jwt/decode.js';
 import { decodeAccessLogs } from '../telemetry/access-log/decode.js';
 import { decodeStatsFilter, STATS_FILTER_NAME, TYPED_STRUCT_TYPE_URL, type StatsConfig } from '../telemetry/metric-overrides.js';
+import { decodeNetworkRbacFilters, decodePathNormalization, decodeRbacHttpFilter, HTTP_RBAC_TYPE_URL } from '../security/rbac/decode-hcm.js';
+import type { RbacEngine } from '../security/rbac/types.js';
 
 const HCM_FIELDS = [
   '@type', 'stat_prefix', 'rds', 'route_config', 'http_filters', 'strip_any_host_port', 'use_remote_address',
   'codec_type', 'generate_request_id', 'xff_num_trusted_hops', 'normalize_path', 'merge_slashes', 'upgrade_configs',
   'access_log',
+  'path_with_escaped_slashes_action',
 ];
 
 function decodeHcm(tc: J, path: string): HcmConfig {
@@ -25,6 +28,8 @@ function decodeHcm(tc: J, path: string): HcmConfig {
   const filters = arr(tc.http_filters, `${path}.http_filters`);
   let jwtAuthn: HcmConfig['jwtAuthn'];
   let stats: StatsConfig | undefined;
+  const rbac: RbacEngine[] = [];
+  let routerSeen = false;
   filters.forEach((f, i) => {
     const fp = `${path}.http_filters[${i}]`;
     const fo = obj(f, fp);
@@ -37,6 +42,12 @@ function decodeHcm(tc: J, path: string): HcmConfig {
       return;
     }
     if (fo.name === STATS_FILTER_NAME && t === TYPED_STRUCT_TYPE_URL && tc) return void (stats = decodeStatsFilter(tc, `${fp}.typed_config`));
+    if (tc && t === HTTP_RBAC_TYPE_URL) {
+      const e = decodeRbacHttpFilter(tc, `${fp}.typed_config`, routerSeen);
+      if (e) rbac.push(e);
+      return;
+    }
+    routerSeen = true;
     if (t !== ROUTER_TYPE_URL) throw new ConfigRejection(fp, `HTTP filter ${String(fo.name)} (${String(t)}) is not supported; only the router`);
     only(tc ?? {}, `${fp}.typed_config`, ['@type']);
   });
@@ -65,6 +76,8 @@ function decodeHcm(tc: J, path: string): HcmConfig {
     ...(jwtAuthn ? { jwtAuthn } : {}),
     ...(accessLog ? { accessLog } : {}),
     ...(stats ? { stats } : {}),
+    ...(rbac.length > 0 ? { rbac } : {}),
+    ...optional('pathNormalization', decodePathNormalization(tc, path)),
   };
 }
 
@@ -89,9 +102,10 @@ export function decodeListener(l: J): ListenerConfig {
   const chains = arr(l.filter_chains, `${p}.filter_chains`);
   if (chains.length === 0) throw new ConfigRejection(`${p}.filter_chains`, 'expected at least one filter chain, got 0');
   if (chains.length === 1 && !tlsInspector) {
-    const { tc, tcPath, serverNames } = decodeChain(chains[0], `${p}.filter_chains[0]`);
+    const { tc, tcPath, serverNames, rbac } = decodeChain(chains[0], `${p}.filter_chains[0]`);
+    if (rbac.length > 0 && tc['@type'] !== TCP_PROXY_TYPE_URL) throw new ConfigRejection(`${p}.filter_chains[0].filters`, 'envoy.filters.network.rbac is supported only in front of tcp_proxy');
     if (serverNames) throw new ConfigRejection(`${p}.filter_chains[0].filter_chain_match`, 'server_names needs the envoy.filters.listener.tls_inspector listener filter');
-    if (tc['@type'] === TCP_PROXY_TYPE_URL) return { name, address, port, direction, hcm: NO_HCM, tcpProxy: decodeTcpProxy(tc, tcPath) };
+    if (tc['@type'] === TCP_PROXY_TYPE_URL) return { name, address, port, direction, hcm: NO_HCM, tcpProxy: decodeTcpProxy(tc, tcPath), ...optional('networkRbac', rbac.length > 0 ? rbac : undefined) };
     if (tc['@type'] !== HCM_TYPE_URL) throw new ConfigRejection(tcPath, `network filter ${String(tc['@type'])} is not supported; only the HTTP connection manager and tcp_proxy`);
     return { name, address, port, direction, hcm: decodeHcm(tc, tcPath) };
   }
@@ -104,7 +118,8 @@ export function decodeListener(l: J): ListenerConfig {
   let fallback: TcpProxyConfig | undefined;
   chains.forEach((c, i) => {
     const cp = `${p}.filter_chains[${i}]`;
-    const { tc, tcPath, serverNames } = decodeChain(c, cp);
+    const { tc, tcPath, serverNames, rbac } = decodeChain(c, cp);
+    if (rbac.length > 0) throw new ConfigRejection(`${cp}.filters`, 'envoy.filters.network.rbac is not supported in chains matched by SNI');
     if (tc['@type'] !== TCP_PROXY_TYPE_URL) throw new ConfigRejection(tcPath, `only tcp_proxy is supported in a chain matched by SNI, got ${String(tc['@type'])}`);
     const tcpProxy = decodeTcpProxy(tc, tcPath);
     if (!serverNames) {
@@ -138,7 +153,7 @@ function decodeListenerFilters(v: unknown, path: string): boolean {
 }
 
 /** One filter chain: its single network filter's typed_config and its server_names, if matched. */
-function decodeChain(c: unknown, cp: string): { tc: J; tcPath: string; serverNames: string[] | undefined } {
+function decodeChain(c: unknown, cp: string): { tc: J; tcPath: string; serverNames: string[] | undefined; rbac: RbacEngine[] } {
   const chain = obj(c, cp);
   only(chain, cp, ['filters', 'name', 'filter_chain_match']);
   let serverNames: string[] | undefined;
@@ -157,9 +172,17 @@ function decodeChain(c: unknown, cp: string): { tc: J; tcPath: string; serverNam
     });
   }
   const filters = arr(chain.filters, `${cp}.filters`);
-  if (filters.length !== 1) throw new ConfigRejection(`${cp}.filters`, 'exactly one network filter is supported');
-  const f = obj(filters[0], `${cp}.filters[0]`);
-  only(f, `${cp}.filters[0]`, ['name', 'typed_config']);
-  const tcPath = `${cp}.filters[0].typed_config`;
-  return { tc: obj(f.typed_config, tcPath), tcPath, serverNames };
+  if (filters.length === 0) throw new ConfigRejection(`${cp}.filters`, 'expected a network filter');
+  // Network RBAC filters may come first (../security/rbac/decode-hcm.ts); the last one does the work.
+  const rbac = decodeNetworkRbacFilters(filters.slice(0, -1), cp);
+  const last = filters.length - 1;
+  const f = obj(filters[last], `${cp}.filters[${last}]`);
+  only(f, `${cp}.filters[${last}]`, ['name', 'typed_config']);
+  const tcPath = `${cp}.filters[${last}].typed_config`;
+  return { tc: obj(f.typed_config, tcPath), tcPath, serverNames, rbac };
+}
+
+/** `{ [key]: value }` when value is defined, else {}: optional fields stay absent. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }

@@ -8,6 +8,8 @@ import type { JwtAuthnConfig } from '../security/jwt/config.js';
 import type { ClaimMatcher } from '../security/jwt/claims-match.js';
 import type { AccessLogger } from '../telemetry/access-log/decode.js';
 import type { StatsConfig } from '../telemetry/metric-overrides.js';
+import type { RbacEngine } from '../security/rbac/types.js';
+import type { PathNormalizationConfig } from '../http/normalize-path.js';
 
 export interface StringMatcher {
   kind: 'exact' | 'prefix' | 'regex';
@@ -89,6 +91,10 @@ export interface HcmConfig {
   accessLog?: AccessLogger[];
   /** The istio.stats HTTP filter: Telemetry API metric overrides (../telemetry/metric-overrides.ts). */
   stats?: StatsConfig;
+  /** envoy.filters.http.rbac filters in order (../security/rbac/); absent: none. */
+  rbac?: RbacEngine[];
+  /** normalize_path, merge_slashes, escaped slashes (../http/normalize-path.ts); absent: none. */
+  pathNormalization?: PathNormalizationConfig;
 }
 
 /** envoy.filters.network.tcp_proxy: L4 proxying to one cluster or a weighted pick. */
@@ -117,6 +123,8 @@ export interface ListenerConfig {
   tcpProxy?: TcpProxyConfig;
   /** TLS passthrough (tls_inspector): tcp_proxy chains chosen by the ClientHello's SNI. */
   sniChains?: SniChain[];
+  /** envoy.filters.network.rbac filters in front of tcp_proxy (../security/rbac/); absent: none. */
+  networkRbac?: RbacEngine[];
 }
 
 /** A filter chain with `filter_chain_match.server_names` ("*.example.com" wildcards allowed). */

@@ -4,6 +4,7 @@ import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { PeerMetadata } from '../../xds/node-metadata.js';
 import type { IstioMetrics } from '../telemetry/istio-metrics.js';
 import type { HttpAccessLog } from '../telemetry/access-log/http-tap.js';
+import type { RbacMetrics } from '../security/rbac/metrics.js';
 
 export interface ProxyStats {
   downstreamRq: number;
@@ -27,4 +28,6 @@ export interface HcmContext {
   readonly accessLog?: HttpAccessLog;
   /** True while the proxy drains: responses carry Connection: close. */
   draining(): boolean;
+  /** RBAC allow/deny counters (../security/rbac/metrics.ts). */
+  readonly rbacMetrics?: RbacMetrics;
 }

@@ -25,6 +25,7 @@ import { openTunnel, upgradeRequestHeaders } from './upgrade.js';
 import type { RequestAuth } from '../security/identity.js';
 import { runJwtAuthn, type AuthnOutcome } from '../security/jwt/authenticate.js';
 import type { HttpLogTap } from '../telemetry/access-log/http-tap.js';
+import { authorizeRequest, normalizedPath } from '../security/rbac/check.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -110,9 +111,10 @@ export class Exchange {
       if (target.charCodeAt(0) !== 47) target = `/${target}`;
     }
     const q = target.indexOf('?');
-    const path = q >= 0 ? target.slice(0, q) : target;
+    const path = normalizedPath(this.ctx.listener.hcm, target, q);
     const query = q >= 0 ? target.slice(q + 1) : '';
     const view: RequestView = { method: req.method, authority, path, query, headers: req.headers, auth: this.requestAuth };
+    authorizeRequest(this.ctx.listener.hcm, this.down.socket, view, this.ctx.rbacMetrics, { auth: this.requestAuth ?? undefined });
 
     const table = this.ctx.routes();
     if (!table) throw new ProxyError('NR', 'route config not received yet');

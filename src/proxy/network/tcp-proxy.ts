@@ -18,6 +18,8 @@ import { matchServerName, peekSni } from './client-hello.js';
 import { connectTcpUpstream } from './tcp-upstream.js';
 import { startTcpTimers } from './tcp-timeouts.js';
 import { TcpLog } from '../telemetry/access-log/tcp-log.js';
+import { authorizeConnection } from '../security/rbac/check.js';
+import type { RbacMetrics } from '../security/rbac/metrics.js';
 
 /** How long a TLS passthrough listener waits for the ClientHello before using its default chain. */
 const SNI_TIMEOUT_MS = 15_000;
@@ -52,6 +54,7 @@ export interface TcpProxyDeps {
   clusters: ClusterManager;
   metrics: TcpMetrics;
   self: PeerMetadata;
+  rbacMetrics?: RbacMetrics;
 }
 
 export class TcpProxy {
@@ -61,6 +64,12 @@ export class TcpProxy {
   constructor(private readonly deps: TcpProxyDeps) {}
 
   accept(down: net.Socket, listener: ListenerConfig): void {
+    // Network RBAC (AuthorizationPolicy at L4): a denied connection is closed before any upstream
+    // connection exists. Envoy sets no response flag for it; the counter names the policy.
+    if (listener.networkRbac && authorizeConnection(listener, down, this.deps.rbacMetrics) !== undefined) {
+      this.fail(down, this.labels(listener, listener.tcpProxy), '-');
+      return;
+    }
     const chains = listener.sniChains;
     if (!chains) {
       this.proxy(down, listener, listener.tcpProxy, null);
@@ -171,6 +180,19 @@ export class TcpProxy {
         { downstreamHead: head },
       );
     });
+  }
+
+  private labels(listener: ListenerConfig, cfg: TcpProxyConfig | undefined): TcpConnectionLabels {
+    const inbound = listener.direction === 'INBOUND';
+    const cluster = cfg?.clusters.length === 1 ? this.deps.clusters.get(cfg.clusters[0]?.name ?? '') : undefined;
+    return {
+      reporter: inbound ? 'destination' : 'source',
+      source: inbound ? null : this.deps.self,
+      destination: inbound ? this.deps.self : null,
+      destinationService: cluster?.config.service ?? null,
+      responseFlags: '-',
+      connectionSecurityPolicy: inbound ? 'none' : 'unknown',
+    };
   }
 
   private fail(down: net.Socket, labels: TcpConnectionLabels, flag: string): void {
