@@ -15,7 +15,8 @@ export type KindName =
   | 'DestinationRule'
   | 'Gateway'
   | 'Workload'
-  | 'MeshConfig';
+  | 'MeshConfig'
+  | 'PeerAuthentication';
 
 export const ALL_KINDS: readonly KindName[] = [
   'ServiceEntry',
@@ -25,6 +26,7 @@ export const ALL_KINDS: readonly KindName[] = [
   'Gateway',
   'Workload',
   'MeshConfig',
+  'PeerAuthentication',
 ];
 
 export interface ObjectMeta {
@@ -239,8 +241,20 @@ export interface OutlierDetection {
   minHealthPercent?: number;
 }
 
+/** DestinationRule ClientTLSSettings: how the client sidecar originates TLS (../control/translate/upstream-tls.ts). */
+export interface ClientTLSSettings {
+  mode: 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
+  clientCertificate?: string;
+  privateKey?: string;
+  caCertificates?: string;
+  subjectAltNames?: string[];
+  sni?: string;
+  insecureSkipVerify?: boolean;
+}
+
 export interface PortTrafficPolicy {
   port: { number: number };
+  tls?: ClientTLSSettings;
   loadBalancer?: LoadBalancerSettings;
   connectionPool?: ConnectionPoolSettings;
   outlierDetection?: OutlierDetection;
@@ -250,6 +264,7 @@ export interface TrafficPolicy {
   loadBalancer?: LoadBalancerSettings;
   connectionPool?: ConnectionPoolSettings;
   outlierDetection?: OutlierDetection;
+  tls?: ClientTLSSettings;
   /** Per service port; a match replaces the policy's settings whole (no inheritance), as in Istio. */
   portLevelSettings?: PortTrafficPolicy[];
 }
@@ -313,6 +328,18 @@ export interface MeshConfigSpec {
   trustDomain?: string;
 }
 
+// ---------------------------------------------------------------- PeerAuthentication (security.istio.io)
+
+export type MutualTlsMode = 'UNSET' | 'DISABLE' | 'PERMISSIVE' | 'STRICT';
+
+export interface PeerAuthenticationSpec {
+  /** matchLabels of the workloads it applies to; absent: the whole namespace (or mesh in the root namespace). */
+  selector?: Record<string, string>;
+  mtls?: { mode: MutualTlsMode };
+  /** Per workload (container/service) port; only with a selector, as in Istio. */
+  portLevelMtls?: Record<string, { mode: MutualTlsMode }>;
+}
+
 export type ServiceEntry = ResourceBase<'ServiceEntry', ServiceEntrySpec>;
 export type WorkloadEntry = ResourceBase<'WorkloadEntry', WorkloadEntrySpec>;
 export type VirtualService = ResourceBase<'VirtualService', VirtualServiceSpec>;
@@ -320,6 +347,7 @@ export type DestinationRule = ResourceBase<'DestinationRule', DestinationRuleSpe
 export type Gateway = ResourceBase<'Gateway', GatewaySpec>;
 export type LocalWorkload = ResourceBase<'Workload', LocalWorkloadSpec>;
 export type MeshConfig = ResourceBase<'MeshConfig', MeshConfigSpec>;
+export type PeerAuthentication = ResourceBase<'PeerAuthentication', PeerAuthenticationSpec>;
 
 export type Resource =
   | ServiceEntry
@@ -328,7 +356,8 @@ export type Resource =
   | DestinationRule
   | Gateway
   | LocalWorkload
-  | MeshConfig;
+  | MeshConfig
+  | PeerAuthentication;
 
 export function resourceKey(r: { kind: string; metadata: { namespace: string; name: string } }): string {
   return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;

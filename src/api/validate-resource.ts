@@ -11,6 +11,7 @@ import { validateServiceEntrySpec } from './validate-service-entry.js';
 import { validateVirtualServiceSpec } from './validate-virtual-service.js';
 import { validateWorkloadEntrySpec } from './validate-workload-entry.js';
 import { validateWorkloadSpec } from './validate-workload.js';
+import { PEER_AUTHENTICATION_API_VERSIONS, validatePeerAuthenticationSpec } from './validate-peer-authentication.js';
 
 export const ISTIO_API_VERSIONS: readonly string[] = ['v1', 'v1beta1', 'v1alpha3'].map((v) => `${ISTIO_NETWORKING_GROUP}/${v}`);
 export const WEFT_API_VERSIONS: readonly string[] = [`${WEFT_GROUP}/v1alpha1`];
@@ -19,6 +20,7 @@ export const WEFT_API_VERSIONS: readonly string[] = [`${WEFT_GROUP}/v1alpha1`];
 const API_VERSIONS: Partial<Record<KindName, readonly string[]>> = {
   Workload: WEFT_API_VERSIONS,
   MeshConfig: WEFT_API_VERSIONS,
+  PeerAuthentication: PEER_AUTHENTICATION_API_VERSIONS,
 };
 
 export function apiVersionsFor(kind: KindName): readonly string[] {
@@ -35,6 +37,7 @@ const SPEC_VALIDATORS: { readonly [K in KindName]: (spec: Field) => SpecOf<K> } 
   Gateway: validateGatewaySpec,
   Workload: validateWorkloadSpec,
   MeshConfig: validateMeshConfigSpec,
+  PeerAuthentication: validatePeerAuthenticationSpec,
 };
 
 const TOP: FieldSet = { supported: ['apiVersion', 'kind', 'metadata', 'spec'], ignored: ['status'] };

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { Proxy } from './proxy.js';
 import type { ProxyMetadata } from '../xds/node-metadata.js';
+import { FileIdentityProvider } from './security/file-identity.js';
 
 function parseMap(s: string | undefined, flag: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
       cluster: { type: 'string', default: 'Kubernetes' },
       'drain-seconds': { type: 'string', default: '5' },
       'drain-grace-seconds': { type: 'string', default: '1' },
+      // Directory with cert-chain.pem, key.pem, root-cert.pem (file-mounted identity; reloaded on change).
+      'cert-dir': { type: 'string' },
     },
   });
   const type = v.type === 'router' ? 'router' : v.type === 'sidecar' ? 'sidecar' : null;
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
     log,
     drainGraceMs,
     drainTimeoutMs,
+    ...(v['cert-dir'] ? { identity: new FileIdentityProvider(v['cert-dir'], log) } : {}),
   });
   await proxy.start();
   process.stdout.write(`weft-proxy started ${metadata.NAME} admin=${metadata.ADMIN_ADDRESS}\n`);

@@ -21,6 +21,10 @@ import { registerRetryMetrics } from './http/retry/controller.js';
 import { Drainer, type DrainStatus } from './drain.js';
 import { TcpProxy } from './network/tcp-proxy.js';
 import { TcpMetrics } from './telemetry/tcp-metrics.js';
+import { PLAINTEXT, type ConnectionSecurity, type IdentityProvider } from './security/identity.js';
+import { InboundTls } from './security/inbound-tls.js';
+import { upstreamTls } from './security/upstream-tls.js';
+import { registerTlsMetrics } from './security/tls-metrics.js';
 
 export interface ProxyOptions {
   xdsAddress: string;
@@ -31,6 +35,8 @@ export interface ProxyOptions {
   /** Drain: how long listeners keep accepting, and the bound on the whole drain. */
   drainGraceMs?: number;
   drainTimeoutMs?: number;
+  /** The workload certificate and trust bundle for mTLS (file-mounted or issued by the CA). */
+  identity?: IdentityProvider;
 }
 
 export const DEFAULT_DRAIN_GRACE_MS = 1_000;
@@ -50,6 +56,7 @@ export class Proxy {
   private readonly stats: ProxyStats = { downstreamRq: 0, downstreamCxActive: 0, downstreamCxTotal: 0, byFlag: new Map() };
   private readonly drainer: Drainer;
   private readonly tcp: TcpProxy;
+  private readonly inboundTls: InboundTls;
   private servers: http.Server[] = [];
   private readonly startedAt = Date.now();
 
@@ -91,6 +98,9 @@ export class Proxy {
       log: opts.log,
     });
     registerRetryMetrics(this.registry);
+    this.inboundTls = new InboundTls(opts.identity, opts.log);
+    upstreamTls.setIdentity(opts.identity);
+    registerTlsMetrics(this.registry, this.inboundTls.stats);
     this.registry.gauge({
       name: 'envoy_server_uptime',
       help: 'Seconds since the proxy started.',
@@ -121,6 +131,7 @@ export class Proxy {
         selfHeader: this.selfHeader,
         stats: this.stats,
         draining: () => this.drainer.draining,
+        selfSpiffeId: () => this.opts.identity?.certificate()?.spiffeId,
       };
       this.contexts.set(name, ctx);
     }
@@ -134,15 +145,29 @@ export class Proxy {
       socket.destroy();
       return;
     }
+    // Inbound mTLS chains: TLS terminated and the peer verified first (./security/inbound-tls.ts).
+    if (first.listener.inboundTls) {
+      this.inboundTls.accept(socket, first.listener.inboundTls, (s, security) => this.serve(s, listenerName, first, security));
+      return;
+    }
+    this.serve(socket, listenerName, first, PLAINTEXT);
+  }
+
+  private serve(socket: net.Socket, listenerName: string, first: HcmContext, security: ConnectionSecurity): void {
     if (first.listener.tcpProxy || first.listener.sniChains) {
-      this.tcp.accept(socket, first.listener);
+      this.tcp.accept(socket, first.listener, security);
       return;
     }
     let last = first;
+    let lastBase = first;
+    if (security !== PLAINTEXT) last = { ...first, security };
     // Each request sees the listener's current config; a removed listener keeps its last one.
     const ctx = (): HcmContext => {
       const c = this.contexts.get(listenerName);
-      if (c) last = c;
+      if (c && c !== lastBase) {
+        lastBase = c;
+        last = security === PLAINTEXT ? c : { ...c, security };
+      }
       return last;
     };
     const inbound = this.opts.metadata.type === 'router' || first.listener.direction === 'INBOUND';

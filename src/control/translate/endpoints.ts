@@ -5,6 +5,7 @@ import { endpointPort, labelsMatch, type ServiceEndpoint, type ServiceModel } fr
 import { isDns, type Json } from './clusters.js';
 import { outboundClusterName } from './names.js';
 import { subsetsFor } from './policy.js';
+import { endpointTlsMetadata } from './upstream-tls.js';
 
 
 /** Istio's endpoint workload metadata: "name;namespace;canonical-service;revision;cluster". */
@@ -19,14 +20,19 @@ export function subsetVariants(snapshot: Snapshot, host: string): { name: string
   return [{ name: '', labels: {} }, ...subsetsFor(snapshot, host).map((s) => ({ name: s.name, labels: s.labels }))];
 }
 
+/** Istio workload metadata and, for mTLS-capable workloads, the transport socket match. */
+function endpointMetadata(ep: ServiceEndpoint): Json {
+  const fm: Json = { ...endpointTlsMetadata(ep) };
+  if (ep.workload !== 'unknown') fm.istio = { workload: workloadMetadata(ep), service_account: ep.serviceAccount };
+  return Object.keys(fm).length > 0 ? { metadata: { filter_metadata: fm } } : {};
+}
+
 export function lbEndpointsFor(svc: ServiceModel, port: ServicePort, labels: Record<string, string>): Json[] {
   return svc.endpoints
     .filter((ep) => labelsMatch(labels, ep.labels))
     .map((ep) => ({
       endpoint: { address: { socket_address: { address: ep.address, port_value: endpointPort(ep, port) } } },
-      ...(ep.workload !== 'unknown'
-        ? { metadata: { filter_metadata: { istio: { workload: workloadMetadata(ep), service_account: ep.serviceAccount } } } }
-        : {}),
+      ...endpointMetadata(ep),
       load_balancing_weight: ep.weight,
     }));
 }

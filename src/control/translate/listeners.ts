@@ -16,6 +16,7 @@ import { isHttpProtocol } from '../model/services.js';
 import type { GatewayServerPort } from './routes.js';
 import { inboundTcpListeners, outboundTcpListeners } from './tcp.js';
 import { outboundTlsListeners } from './tls.js';
+import { withPeerAuthentication } from './peer-authentication.js';
 
 export const DEFAULT_OUTBOUND_PORT = 15001;
 
@@ -57,7 +58,8 @@ export function sidecarListeners(snapshot: Snapshot, proxy: ProxyModel): Json[] 
   const w = localWorkloadOf(snapshot, proxy);
   for (const p of (w?.workload.spec.ports ?? []).filter((port) => isHttpProtocol(port.protocol))) {
     const name = inboundListenerName(p.servicePort);
-    out.push(
+    // PeerAuthentication: mTLS / plaintext filter chains per port (./peer-authentication.ts).
+    out.push(withPeerAuthentication(snapshot, proxy,
       hcmListener(name, ip, p.servicePort, 'INBOUND', {
         stat_prefix: `inbound_${ip}_${p.servicePort}`,
         route_config: {
@@ -70,12 +72,13 @@ export function sidecarListeners(snapshot: Snapshot, proxy: ProxyModel): Json[] 
             },
           ],
         },
-      }),
+      }), p.containerPort, false),
     );
   }
   // Plain TCP ports (L4): tcp_proxy listeners, inbound for the workload's own, outbound for services'.
-  const tcpPorts = (w?.workload.spec.ports ?? []).filter((port) => port.protocol === 'TCP').map((port) => port.servicePort);
-  out.push(...inboundTcpListeners(ip, tcpPorts));
+  const tcpWorkloadPorts = (w?.workload.spec.ports ?? []).filter((port) => port.protocol === 'TCP');
+  const tcpPorts = tcpWorkloadPorts.map((port) => port.servicePort);
+  out.push(...inboundTcpListeners(ip, tcpPorts).map((l, i) => withPeerAuthentication(snapshot, proxy, l, tcpWorkloadPorts[i]?.containerPort ?? 0, true)));
   const own = new Set((w?.workload.spec.ports ?? []).map((port) => port.servicePort));
   const tcpOut = outboundTcpListeners(snapshot, proxy, own);
   out.push(...tcpOut);

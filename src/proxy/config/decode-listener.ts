@@ -7,6 +7,7 @@ import { decodeRouteConfig } from './decode-route.js';
 import type { HcmConfig, ListenerConfig, SniChain, TcpProxyConfig } from './types.js';
 import { TCP_PROXY_TYPE_URL, TLS_INSPECTOR_TYPE_URL } from '../../xds/network-filters.js';
 import { decodeTcpProxy, decodeUpgradeConfigs, NO_HCM } from './decode-tcp-proxy.js';
+import { decodeInboundTlsChains } from './decode-tls.js';
 
 const HCM_FIELDS = [
   '@type', 'stat_prefix', 'rds', 'route_config', 'http_filters', 'strip_any_host_port', 'use_remote_address',
@@ -72,12 +73,15 @@ export function decodeListener(l: J): ListenerConfig {
   const tlsInspector = decodeListenerFilters(l.listener_filters, `${p}.listener_filters`);
   const chains = arr(l.filter_chains, `${p}.filter_chains`);
   if (chains.length === 0) throw new ConfigRejection(`${p}.filter_chains`, 'expected at least one filter chain, got 0');
-  if (chains.length === 1 && !tlsInspector) {
-    const { tc, tcPath, serverNames } = decodeChain(chains[0], `${p}.filter_chains[0]`);
+  // Inbound mTLS: a "tls" chain (and a "raw_buffer" one when PERMISSIVE) running the same filter.
+  const mtls = decodeInboundTlsChains(chains, tlsInspector, p);
+  if ((chains.length === 1 && !tlsInspector) || mtls) {
+    const { tc, tcPath, serverNames } = decodeChain(mtls?.chain ?? chains[0], `${p}.filter_chains[0]`);
+    const tlsPart = mtls ? { inboundTls: mtls.inboundTls } : {};
     if (serverNames) throw new ConfigRejection(`${p}.filter_chains[0].filter_chain_match`, 'server_names needs the envoy.filters.listener.tls_inspector listener filter');
-    if (tc['@type'] === TCP_PROXY_TYPE_URL) return { name, address, port, direction, hcm: NO_HCM, tcpProxy: decodeTcpProxy(tc, tcPath) };
+    if (tc['@type'] === TCP_PROXY_TYPE_URL) return { name, address, port, direction, hcm: NO_HCM, tcpProxy: decodeTcpProxy(tc, tcPath), ...tlsPart };
     if (tc['@type'] !== HCM_TYPE_URL) throw new ConfigRejection(tcPath, `network filter ${String(tc['@type'])} is not supported; only the HTTP connection manager and tcp_proxy`);
-    return { name, address, port, direction, hcm: decodeHcm(tc, tcPath) };
+    return { name, address, port, direction, hcm: decodeHcm(tc, tcPath), ...tlsPart };
   }
   // TLS passthrough: tcp_proxy chains picked by SNI, at most one without a match (the default).
   if (!tlsInspector) {

@@ -4,6 +4,7 @@ import type { RetryBudgetConfig, RetryPolicyConfig } from '../http/retry/policy.
 import type { OutlierConfig, PoolConfig } from './cluster-policy.js';
 import type { RouteFilters } from '../http/filters/types.js';
 import type { HashPolicyConfig, LbConfig, LbPolicy } from './lb-config.js';
+import type { ClusterTransport, InboundTlsConfig } from '../security/tls-config.js';
 
 export interface StringMatcher {
   kind: 'exact' | 'prefix' | 'regex';
@@ -99,6 +100,8 @@ export interface ListenerConfig {
   tcpProxy?: TcpProxyConfig;
   /** TLS passthrough (tls_inspector): tcp_proxy chains chosen by the ClientHello's SNI. */
   sniChains?: SniChain[];
+  /** Inbound mTLS (Istio's tls + raw_buffer chains): see ../security/inbound-tls.ts. */
+  inboundTls?: InboundTlsConfig;
 }
 
 /** A filter chain with `filter_chain_match.server_names` ("*.example.com" wildcards allowed). */
@@ -130,6 +133,8 @@ export interface ClusterConfig {
   outlierDetection: OutlierConfig | null;
   /** common_lb_config.healthy_panic_threshold (percent); Envoy's default is 50. */
   healthyPanicThreshold: number;
+  /** transport_socket(_matches): TLS origination, see ../security/upstream-tls.ts. */
+  transport?: ClusterTransport;
 }
 
 export interface EndpointConfig {
@@ -139,4 +144,6 @@ export interface EndpointConfig {
   /** Istio workload metadata "name;namespace;app;version;cluster", if any. */
   workload: string | undefined;
   serviceAccount: string | undefined;
+  /** metadata envoy.transport_socket_match (e.g. tlsMode: istio). */
+  transportMatch?: Record<string, string>;
 }

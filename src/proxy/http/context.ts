@@ -3,6 +3,7 @@ import type { ListenerConfig, RouteTable } from '../config/types.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { PeerMetadata } from '../../xds/node-metadata.js';
 import type { IstioMetrics } from '../telemetry/istio-metrics.js';
+import type { ConnectionSecurity } from '../security/identity.js';
 
 export interface ProxyStats {
   downstreamRq: number;
@@ -24,4 +25,8 @@ export interface HcmContext {
   readonly stats: ProxyStats;
   /** True while the proxy drains: responses carry Connection: close. */
   draining(): boolean;
+  /** What the downstream connection proved (inbound mTLS); absent: plaintext. */
+  readonly security?: ConnectionSecurity;
+  /** This proxy's SPIFFE ID (XFCC By=), when it has a certificate. */
+  selfSpiffeId?(): string | undefined;
 }

@@ -22,6 +22,7 @@ import { RouteFilterRun, type FilterStep } from './filters/run.js';
 import type { RequestMirror } from './filters/mirror.js';
 import { requestHash } from '../upstream/lb/hash-key.js';
 import { openTunnel, upgradeRequestHeaders } from './upgrade.js';
+import { inboundPeer, isForgeableIdentityHeader, outboundPeer, recordedSource, xfccLine } from '../security/peer-identity.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -159,9 +160,10 @@ export class Exchange {
       const value = h[i + 1]!;
       if (name === 'host' || name === 'expect' || name === 'content-length' || isHopByHop(name, tokens)) continue;
       if (name === PEER_METADATA_HEADER) {
-        if (this.inbound) this.peer = peerCache.decode(value);
+        if (this.inbound) this.peer = inboundPeer(value, this.ctx.security);
         continue;
       }
+      if (this.inbound && isForgeableIdentityHeader(name)) continue;
       if (name === 'x-request-id') hasRequestId = true;
       else if (name === 'x-forwarded-proto') hasProto = true;
       else if (name === 'x-forwarded-for') {
@@ -179,6 +181,7 @@ export class Exchange {
     if (!hasProto) s += 'x-forwarded-proto: http\r\n';
     if (!hasRequestId) s += `x-request-id: ${crypto.randomUUID()}\r\n`;
     if (!this.inbound) s += `${PEER_METADATA_HEADER}: ${this.ctx.selfHeader}\r\n`;
+    else s += xfccLine(this.ctx.security, this.ctx.selfSpiffeId?.());
     s += upgradeRequestHeaders(req, this.ctx.listener.hcm.websocket);
     if (req.chunked) {
       this.upstreamChunked = true;
@@ -293,7 +296,7 @@ export class Exchange {
       const name = h[i]!;
       if (name === 'content-length' || isHopByHop(name, tokens)) continue;
       if (name === PEER_METADATA_HEADER) {
-        if (!this.inbound) this.peer = peerCache.decode(h[i + 1]!);
+        if (!this.inbound) this.peer = outboundPeer(h[i + 1]!, this.upstream?.socket);
         continue;
       }
       s += `${name}: ${h[i + 1]}\r\n`;
@@ -553,13 +556,13 @@ export class Exchange {
     const grpc = this.headerValue('content-type').startsWith('application/grpc');
     ctx.metrics.record({
       reporter: inbound ? 'destination' : 'source',
-      source: inbound ? peer : ctx.self,
+      source: inbound ? recordedSource(peer, ctx.security) : ctx.self,
       destination: inbound ? ctx.self : peer,
       destinationService: service,
       requestProtocol: grpc ? 'grpc' : 'http',
       responseCode: this.flags === 'DC' && !this.responseStarted ? 0 : this.responseStatus,
       responseFlags: this.flags,
-      connectionSecurityPolicy: inbound ? 'none' : 'unknown',
+      connectionSecurityPolicy: inbound ? (ctx.security?.policy ?? 'none') : 'unknown',
       durationMs: performance.now() - this.startedAt,
       requestBytes: this.requestBytes,
       responseBytes: this.responseBytes,

@@ -6,13 +6,16 @@
 // source labels are "unknown".
 // TLS passthrough listeners (sniChains) first peek the ClientHello (./client-hello.ts) and proxy
 // with the chain its SNI selects (no match: the default chain; none: closed with flag NR).
-import net from 'node:net';
+import type net from 'node:net';
 import type { ListenerConfig, TcpProxyConfig } from '../config/types.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { PeerMetadata } from '../../xds/node-metadata.js';
 import type { TcpConnectionLabels, TcpMetrics } from '../telemetry/tcp-metrics.js';
 import { splice } from './splice.js';
 import { matchServerName, peekSni } from './client-hello.js';
+import { PLAINTEXT, type ConnectionSecurity } from '../security/identity.js';
+import { upstreamTls } from '../security/upstream-tls.js';
+import { principalPeer } from '../security/peer-identity.js';
 
 /** How long a TLS passthrough listener waits for the ClientHello before using its default chain. */
 const SNI_TIMEOUT_MS = 15_000;
@@ -55,10 +58,10 @@ export class TcpProxy {
 
   constructor(private readonly deps: TcpProxyDeps) {}
 
-  accept(down: net.Socket, listener: ListenerConfig): void {
+  accept(down: net.Socket, listener: ListenerConfig, security: ConnectionSecurity = PLAINTEXT): void {
     const chains = listener.sniChains;
     if (!chains) {
-      this.proxy(down, listener, listener.tcpProxy, null);
+      this.proxy(down, listener, listener.tcpProxy, null, security);
       return;
     }
     // TLS passthrough: the chain is picked by the ClientHello's SNI; the peeked bytes go first.
@@ -68,7 +71,7 @@ export class TcpProxy {
     });
   }
 
-  private proxy(down: net.Socket, listener: ListenerConfig, cfg: TcpProxyConfig | undefined, head: Buffer | null): void {
+  private proxy(down: net.Socket, listener: ListenerConfig, cfg: TcpProxyConfig | undefined, head: Buffer | null, security: ConnectionSecurity = PLAINTEXT): void {
     const inbound = listener.direction === 'INBOUND';
     if (!cfg) {
       // No chain for this connection (no SNI match and no default chain): Envoy's NR.
@@ -88,11 +91,12 @@ export class TcpProxy {
     const cluster = this.deps.clusters.get(pickTcpCluster(cfg, Math.random()));
     const labels: TcpConnectionLabels = {
       reporter: inbound ? 'destination' : 'source',
-      source: inbound ? null : this.deps.self,
+      // An mTLS caller is known by its certificate's principal (no metadata exchange on raw TCP).
+      source: inbound ? (security.peerPrincipal ? principalPeer(security.peerPrincipal) : null) : this.deps.self,
       destination: inbound ? this.deps.self : null,
       destinationService: cluster?.config.service ?? null,
       responseFlags: '-',
-      connectionSecurityPolicy: inbound ? 'none' : 'unknown',
+      connectionSecurityPolicy: inbound ? security.policy : 'unknown',
     };
     const host = cluster?.pick();
     if (!cluster || !host) {
@@ -102,7 +106,7 @@ export class TcpProxy {
     if (!inbound) labels.destination = peerFromEndpoint(host.endpoint.workload, host.endpoint.serviceAccount);
     host.active++;
     let done = false;
-    const up = net.connect({ host: host.address, port: host.port, allowHalfOpen: true, noDelay: true });
+    const { socket: up, ready } = upstreamTls.open(host, { allowHalfOpen: true });
     const timer = setTimeout(() => failConnect(), cluster.config.connectTimeoutMs > 0 ? cluster.config.connectTimeoutMs : 10_000);
     const failConnect = (): void => {
       if (done) return;
@@ -125,7 +129,7 @@ export class TcpProxy {
     up.once('error', failConnect);
     down.once('close', downGone);
     down.on('error', () => down.destroy());
-    up.once('connect', () => {
+    up.once(ready, () => {
       if (done) return;
       done = true;
       clearTimeout(timer);
