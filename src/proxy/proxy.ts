@@ -180,6 +180,8 @@ export class Proxy {
       },
       (s) => s.once('close', this.drainer.track(serveH2(s, ctx), inbound)),
     );
+    // A socket that was peeked (inbound mTLS classification) is paused: start reading again.
+    socket.resume();
   }
 
   /** Starts draining (idempotent); resolves when inbound connections are gone or the drain timed out. */

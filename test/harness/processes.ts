@@ -109,6 +109,8 @@ export async function startProxy(opts: {
   serviceAccount?: string;
   portMap?: string;
   waitReady?: boolean;
+  /** --cert-dir: file-mounted workload certificate (mTLS). */
+  certDir?: string;
 }): Promise<ProxyHandle> {
   const labels = Object.entries(opts.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
   const args = [
@@ -123,6 +125,7 @@ export async function startProxy(opts: {
     '--service-account', opts.serviceAccount ?? opts.workload,
   ];
   if (opts.portMap) args.push('--port-map', opts.portMap);
+  if (opts.certDir) args.push('--cert-dir', opts.certDir);
   const p = startProcess(args);
   const admin = `${opts.ip}:15000`;
   if (opts.waitReady !== false) {

@@ -40,7 +40,7 @@ export function outboundClusters(snapshot: Snapshot): Json[] {
         if (isDns(svc)) {
           // Host names cannot travel in EDS (Envoy accepts only IPs there): resolve in the proxy.
           cluster.type = svc.resolution === 'DNS_ROUND_ROBIN' ? 'LOGICAL_DNS' : 'STRICT_DNS';
-          const eps = lbEndpointsFor(svc, port, labelsBySubset.get(v.subset) ?? {});
+          const eps = lbEndpointsFor(svc, port, labelsBySubset.get(v.subset) ?? {}, snapshot);
           cluster.load_assignment = { cluster_name: name, endpoints: eps.length ? [{ lb_endpoints: eps }] : [] };
         } else {
           cluster.type = 'EDS';

@@ -21,18 +21,18 @@ export function subsetVariants(snapshot: Snapshot, host: string): { name: string
 }
 
 /** Istio workload metadata and, for mTLS-capable workloads, the transport socket match. */
-function endpointMetadata(ep: ServiceEndpoint): Json {
-  const fm: Json = { ...endpointTlsMetadata(ep) };
+function endpointMetadata(snapshot: Snapshot, ep: ServiceEndpoint): Json {
+  const fm: Json = { ...endpointTlsMetadata(snapshot, ep) };
   if (ep.workload !== 'unknown') fm.istio = { workload: workloadMetadata(ep), service_account: ep.serviceAccount };
   return Object.keys(fm).length > 0 ? { metadata: { filter_metadata: fm } } : {};
 }
 
-export function lbEndpointsFor(svc: ServiceModel, port: ServicePort, labels: Record<string, string>): Json[] {
+export function lbEndpointsFor(svc: ServiceModel, port: ServicePort, labels: Record<string, string>, snapshot: Snapshot): Json[] {
   return svc.endpoints
     .filter((ep) => labelsMatch(labels, ep.labels))
     .map((ep) => ({
       endpoint: { address: { socket_address: { address: ep.address, port_value: endpointPort(ep, port) } } },
-      ...endpointMetadata(ep),
+      ...endpointMetadata(snapshot, ep),
       load_balancing_weight: ep.weight,
     }));
 }
@@ -45,7 +45,7 @@ export function clusterLoadAssignments(snapshot: Snapshot): Json[] {
     for (const port of svc.ports) {
       for (const v of variants) {
         const name = outboundClusterName(port.number, v.name, svc.host);
-        const lbEndpoints = lbEndpointsFor(svc, port, v.labels);
+        const lbEndpoints = lbEndpointsFor(svc, port, v.labels, snapshot);
         out.push({ cluster_name: name, endpoints: lbEndpoints.length ? [{ lb_endpoints: lbEndpoints }] : [] });
       }
     }

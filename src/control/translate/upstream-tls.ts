@@ -17,6 +17,8 @@
 import type { ClientTLSSettings, TrafficPolicy } from '../../api/types.js';
 import type { ServiceEndpoint, ServiceModel } from '../model/services.js';
 import type { Json } from './clusters.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { effectiveMtlsMode } from './peer-authentication.js';
 import { RAW_BUFFER_TRANSPORT_SOCKET, RAW_BUFFER_TYPE_URL, TLS_TRANSPORT_SOCKET, UPSTREAM_TLS_TYPE_URL } from '../../xds/network-filters.js';
 
 export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
@@ -29,9 +31,14 @@ export function isIstioTlsEndpoint(ep: ServiceEndpoint): boolean {
   return ep.labels[TLS_MODE_LABEL] === 'istio';
 }
 
-/** EDS endpoint metadata entry selecting the mTLS transport socket (merged into filter_metadata). */
-export function endpointTlsMetadata(ep: ServiceEndpoint): Json | undefined {
-  return isIstioTlsEndpoint(ep) ? { [TRANSPORT_SOCKET_MATCH]: { tlsMode: 'istio' } } : undefined;
+/**
+ * EDS endpoint metadata selecting the mTLS transport socket (merged into filter_metadata): for
+ * workloads labelled tlsMode=istio, unless their PeerAuthentication (mesh, namespace, workload;
+ * not port level) is DISABLE, Istio's best-effort inference of the server's mode.
+ */
+export function endpointTlsMetadata(snapshot: Snapshot, ep: ServiceEndpoint): Json | undefined {
+  if (!isIstioTlsEndpoint(ep) || effectiveMtlsMode(snapshot, ep.namespace, ep.labels, undefined) === 'DISABLE') return undefined;
+  return { [TRANSPORT_SOCKET_MATCH]: { tlsMode: 'istio' } };
 }
 
 export function meshSni(port: number, subset: string, host: string): string {

@@ -92,7 +92,7 @@ export class TcpProxy {
     const labels: TcpConnectionLabels = {
       reporter: inbound ? 'destination' : 'source',
       // An mTLS caller is known by its certificate's principal (no metadata exchange on raw TCP).
-      source: inbound ? (security.peerPrincipal ? principalPeer(security.peerPrincipal) : null) : this.deps.self,
+      source: inbound ? (security.peerPrincipal ? principalPeer(`spiffe://${security.peerPrincipal}`) : null) : this.deps.self,
       destination: inbound ? this.deps.self : null,
       destinationService: cluster?.config.service ?? null,
       responseFlags: '-',

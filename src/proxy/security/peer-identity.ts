@@ -8,7 +8,6 @@ import type { ConnectionSecurity } from './identity.js';
 import type { PeerMetadata } from '../../xds/node-metadata.js';
 import { isMutualTls } from './inbound-tls.js';
 import { peerCache } from '../http/peers.js';
-import { principalOf } from './spiffe-verify.js';
 import { verifiedPeerOf } from './upstream-tls.js';
 import type net from 'node:net';
 
@@ -28,12 +27,12 @@ const withPrincipal = new Map<string, PeerMetadata>();
 export function inboundPeer(headerValue: string, security: ConnectionSecurity | undefined): PeerMetadata | null {
   if (!security || !isMutualTls(security)) return null;
   const decoded = peerCache.decode(headerValue);
-  if (!decoded) return principalPeer(security.peerPrincipal);
-  const key = `${headerValue}\u0001${security.peerPrincipal}`;
+  if (!decoded) return principalPeer(security.peerSpiffeId);
+  const key = `${headerValue}\u0001${security.peerSpiffeId}`;
   let p = withPrincipal.get(key);
   if (!p) {
     if (withPrincipal.size > 10_000) withPrincipal.clear();
-    p = { ...decoded, principal: security.peerPrincipal };
+    p = { ...decoded, principal: security.peerSpiffeId };
     withPrincipal.set(key, p);
   }
   return p;
@@ -41,7 +40,8 @@ export function inboundPeer(headerValue: string, security: ConnectionSecurity | 
 
 const principalOnly = new Map<string, PeerMetadata>();
 
-/** A peer known only by its principal (an mTLS caller that sent no metadata, a TCP caller). */
+/** A peer known only by its principal (an mTLS caller that sent no metadata, a TCP caller).
+ *  Telemetry principals are full SPIFFE IDs, as Istio's source_principal label shows them. */
 export function principalPeer(principal: string): PeerMetadata {
   let p = principalOnly.get(principal);
   if (!p) {
@@ -62,7 +62,7 @@ export function xfccLine(security: ConnectionSecurity | undefined, selfSpiffeId:
 /** The peer to record for an inbound request: the header's (trusted) peer, or the principal alone. */
 export function recordedSource(peer: PeerMetadata | null, security: ConnectionSecurity | undefined): PeerMetadata | null {
   if (peer) return peer;
-  return security?.peerPrincipal ? principalPeer(security.peerPrincipal) : null;
+  return security?.peerPrincipal ? principalPeer(`spiffe://${security.peerPrincipal}`) : null;
 }
 
 /** The server as the client sidecar records it: the response header's peer with the principal the
@@ -71,7 +71,7 @@ export function outboundPeer(headerValue: string, upstream: net.Socket | undefin
   const decoded = peerCache.decode(headerValue);
   const id = verifiedPeerOf(upstream);
   if (!decoded || !id) return decoded;
-  const principal = principalOf(id);
+  const principal = id;
   const key = `${headerValue}\u0001${principal}`;
   let p = withPrincipal.get(key);
   if (!p) {

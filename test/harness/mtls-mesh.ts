@@ -1,0 +1,144 @@
+// A two-sidecar mesh for the mTLS tests: a control plane, a `reviews` server (real upstream app +
+// sidecar with a file-mounted SVID) and a `productpage` client sidecar with its own SVID. The
+// reviews WorkloadEntry (labelled security.istio.io/tlsMode=istio) points at a recording TCP relay
+// the test runs, which forwards to the server sidecar: every byte between the sidecars passes
+// through it, so tests can assert what is on the wire.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { writeConfig } from './config.js';
+import { startControlPlane, startProxy, startUpstream, tempDir, type ControlPlaneHandle, type Proc, type ProxyHandle } from './processes.js';
+import { makeCa, workloadSvid, writeIdentityDir, type TestCa, type TestLeaf } from './certs.js';
+import { httpGet } from './http.js';
+
+export const REVIEWS = 'reviews.default.svc.cluster.local';
+
+export interface Relay {
+  /** Bytes client → server and server → client since the last reset. */
+  up: () => Buffer;
+  down: () => Buffer;
+  reset: () => void;
+  /** Closes every relayed connection (pooled connections start over). */
+  dropConnections: () => void;
+  close: () => void;
+}
+
+export async function startRelay(listenHost: string, listenPort: number, toHost: string, toPort: number): Promise<Relay> {
+  let up: Buffer[] = [];
+  let down: Buffer[] = [];
+  const open = new Set<net.Socket>();
+  const server = net.createServer((c) => {
+    const s = net.connect({ host: toHost, port: toPort });
+    open.add(c);
+    open.add(s);
+    c.on('data', (d: Buffer) => {
+      up.push(d);
+      s.write(d);
+    });
+    s.on('data', (d: Buffer) => {
+      down.push(d);
+      c.write(d);
+    });
+    const end = (): void => {
+      c.destroy();
+      s.destroy();
+      open.delete(c);
+      open.delete(s);
+    };
+    c.on('close', end);
+    s.on('close', end);
+    c.on('error', end);
+    s.on('error', end);
+  });
+  await new Promise<void>((r) => server.listen(listenPort, listenHost, r));
+  return {
+    up: () => Buffer.concat(up),
+    down: () => Buffer.concat(down),
+    reset: () => {
+      up = [];
+      down = [];
+    },
+    dropConnections: () => {
+      for (const s of open) s.destroy();
+      open.clear();
+    },
+    close: () => {
+      for (const s of open) s.destroy();
+      server.close();
+    },
+  };
+}
+
+export interface MtlsMesh {
+  cp: ControlPlaneHandle;
+  client: ProxyHandle;
+  server: ProxyHandle;
+  app: Proc;
+  relay: Relay;
+  ca: TestCa;
+  clientLeaf: TestLeaf;
+  serverLeaf: TestLeaf;
+  configDir: string;
+  ip: (n: number) => string;
+}
+
+export const SERVER_WORKLOAD = `
+apiVersion: weft.dev/v1alpha1
+kind: Workload
+metadata: {name: reviews, namespace: default, labels: {app: reviews}}
+spec:
+  service: reviews
+  serviceAccount: reviews
+  ports: [{name: http, containerPort: 9080, servicePort: 80, protocol: HTTP}]
+  command: ["true"]
+`;
+
+/** Server sidecar at ip(11), its app at ip(11):9080, relay at ip(20):80, client sidecar at ip(2). */
+export async function startMtlsMesh(opts: { subnet: string; xdsPort: number; httpPort: number; extraConfig?: string }): Promise<MtlsMesh> {
+  const ip = (n: number): string => `${opts.subnet}.${n}`;
+  const configDir = tempDir('cfg');
+  const stateDir = tempDir('state');
+  fs.mkdirSync(path.join(stateDir, 'registry'), { recursive: true });
+  writeConfig(configDir, 'base.yaml', SERVER_WORKLOAD + (opts.extraConfig ?? ''));
+  writeConfig(path.join(stateDir, 'registry'), 'instances.yaml', `
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: reviews-0, namespace: default}
+spec:
+  address: ${ip(20)}
+  ports: {http: 80}
+  labels: {app: reviews, weft.dev/workload: reviews, security.istio.io/tlsMode: istio}
+  serviceAccount: reviews
+`);
+  const ca = await makeCa('weft-test-root');
+  const clientLeaf = await workloadSvid(ca, 'productpage');
+  const serverLeaf = await workloadSvid(ca, 'reviews');
+  const clientCerts = tempDir('certs-client');
+  const serverCerts = tempDir('certs-server');
+  writeIdentityDir(clientCerts, clientLeaf, ca.pem);
+  writeIdentityDir(serverCerts, serverLeaf, ca.pem);
+  const relay = await startRelay(ip(20), 80, ip(11), 80);
+  const cp = await startControlPlane({ configDir, stateDir, xdsPort: opts.xdsPort, httpPort: opts.httpPort });
+  const app = await startUpstream('reviews', ip(11), 9080);
+  const server = await startProxy({ xds: cp.xds, ip: ip(11), name: 'reviews-0', workload: 'reviews', labels: { app: 'reviews' }, serviceAccount: 'reviews', certDir: serverCerts });
+  const client = await startProxy({ xds: cp.xds, ip: ip(2), name: 'productpage-0', workload: 'productpage', labels: { app: 'productpage' }, serviceAccount: 'productpage', certDir: clientCerts });
+  return { cp, client, server, app, relay, ca, clientLeaf, serverLeaf, configDir, ip };
+}
+
+/** The proxy's accepted config (listeners, clusters, endpoints) as parsed JSON. */
+export async function configDump(admin: string): Promise<{ listeners: Record<string, unknown>[]; clusters: Record<string, unknown>[]; endpoints: Record<string, unknown>[] }> {
+  return JSON.parse((await httpGet(`http://${admin}/config_dump`)).body) as { listeners: Record<string, unknown>[]; clusters: Record<string, unknown>[]; endpoints: Record<string, unknown>[] };
+}
+
+/** The value of the first Prometheus sample of `name` whose labels include all of `labels`. */
+export function metricValue(text: string, name: string, labels: Record<string, string>): number {
+  let total = 0;
+  let found = false;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    found = true;
+  }
+  return found ? total : 0;
+}
