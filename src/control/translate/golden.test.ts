@@ -22,6 +22,7 @@ const REQUIRED_CASES = [
   'destination-rule-consistent-hash',
   'tcp-routes',
   'tls-routes',
+  'peer-authentication-mtls',
 ];
 
 test('golden-case-directories-are-all-present', () => {
