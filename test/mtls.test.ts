@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
+import net from 'node:net';
 import { writeConfig } from './harness/config.js';
 import { stopAll, waitFor } from './harness/processes.js';
 import { httpGet, request, viaSidecar } from './harness/http.js';
@@ -88,6 +89,7 @@ describe('mTLS between sidecars', { timeout: 240_000 }, () => {
   });
   after(async () => {
     m?.relay.close();
+    m?.tcpRelay.close();
     await stopAll();
   });
 
@@ -121,6 +123,30 @@ describe('mTLS between sidecars', { timeout: 240_000 }, () => {
     });
     const c = (await httpGet(`http://${m.client.admin}/stats/prometheus`)).body;
     assert.ok(metricValue(c, 'istio_requests_total', { reporter: 'source', destination_principal: SERVER_ID, destination_workload: 'reviews', response_code: '200' }) >= 1, c);
+  });
+
+  it('TCP (tcp_proxy) over mTLS: encrypted between the sidecars, the caller known by its certificate', async () => {
+    await waitFor('client TCP listener', async () => (await configDump(m.client.admin)).listeners.some((l) => l.name === `${m.ip(2)}_7070`));
+    m.tcpRelay.reset();
+    const reply = await new Promise<string>((resolve, reject) => {
+      // Write and half-close at once: the reply must still come back over the other direction.
+      const s = net.connect({ host: m.ip(2), port: 7070, allowHalfOpen: true }, () => s.end('ping-over-tcp'));
+      let out = '';
+      s.on('data', (d: Buffer) => (out += d.toString()));
+      s.on('end', () => {
+        s.destroy();
+        resolve(out);
+      });
+      s.on('error', reject);
+      s.setTimeout(10_000, () => s.destroy(new Error('tcp timeout')));
+    });
+    assert.equal(reply, 'ping-over-tcp');
+    assert.equal(m.tcpRelay.up()[0], 0x16, 'TLS handshake first');
+    assert.ok(!m.tcpRelay.up().includes('ping-over-tcp') && !m.tcpRelay.down().includes('ping-over-tcp'), 'payload never in clear');
+    await waitFor('tcp metrics', async () => {
+      const s = (await httpGet(`http://${m.server.admin}/stats/prometheus`)).body;
+      return metricValue(s, 'istio_tcp_connections_opened_total', { reporter: 'destination', connection_security_policy: 'mutual_tls', source_principal: CLIENT_ID }) >= 1;
+    });
   });
 
   it('identity headers forged on a plaintext connection are ignored and stripped', async () => {

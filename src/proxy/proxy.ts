@@ -147,7 +147,8 @@ export class Proxy {
     }
     // Inbound mTLS chains: TLS terminated and the peer verified first (./security/inbound-tls.ts).
     if (first.listener.inboundTls) {
-      this.inboundTls.accept(socket, first.listener.inboundTls, (s, security) => this.serve(s, listenerName, first, security));
+      const halfOpen = first.listener.tcpProxy !== undefined;
+      this.inboundTls.accept(socket, first.listener.inboundTls, (s, security) => this.serve(s, listenerName, first, security), halfOpen);
       return;
     }
     this.serve(socket, listenerName, first, PLAINTEXT);

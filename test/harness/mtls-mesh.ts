@@ -27,8 +27,9 @@ export async function startRelay(listenHost: string, listenPort: number, toHost:
   let up: Buffer[] = [];
   let down: Buffer[] = [];
   const open = new Set<net.Socket>();
-  const server = net.createServer((c) => {
-    const s = net.connect({ host: toHost, port: toPort });
+  // Half-close passes through (TCP proxying ends one direction and keeps reading the other).
+  const server = net.createServer({ allowHalfOpen: true }, (c) => {
+    const s = net.connect({ host: toHost, port: toPort, allowHalfOpen: true });
     open.add(c);
     open.add(s);
     c.on('data', (d: Buffer) => {
@@ -45,6 +46,8 @@ export async function startRelay(listenHost: string, listenPort: number, toHost:
       open.delete(c);
       open.delete(s);
     };
+    c.on('end', () => s.end());
+    s.on('end', () => c.end());
     c.on('close', end);
     s.on('close', end);
     c.on('error', end);
@@ -75,6 +78,8 @@ export interface MtlsMesh {
   server: ProxyHandle;
   app: Proc;
   relay: Relay;
+  /** Relay of the TCP port (7070) and the TCP echo app behind the server sidecar. */
+  tcpRelay: Relay;
   ca: TestCa;
   clientLeaf: TestLeaf;
   serverLeaf: TestLeaf;
@@ -89,7 +94,9 @@ metadata: {name: reviews, namespace: default, labels: {app: reviews}}
 spec:
   service: reviews
   serviceAccount: reviews
-  ports: [{name: http, containerPort: 9080, servicePort: 80, protocol: HTTP}]
+  ports:
+  - {name: http, containerPort: 9080, servicePort: 80, protocol: HTTP}
+  - {name: tcp-echo, containerPort: 9070, servicePort: 7070, protocol: TCP}
   command: ["true"]
 `;
 
@@ -106,7 +113,7 @@ kind: WorkloadEntry
 metadata: {name: reviews-0, namespace: default}
 spec:
   address: ${ip(20)}
-  ports: {http: 80}
+  ports: {http: 80, tcp-echo: 7070}
   labels: {app: reviews, weft.dev/workload: reviews, security.istio.io/tlsMode: istio}
   serviceAccount: reviews
 `);
@@ -118,11 +125,15 @@ spec:
   writeIdentityDir(clientCerts, clientLeaf, ca.pem);
   writeIdentityDir(serverCerts, serverLeaf, ca.pem);
   const relay = await startRelay(ip(20), 80, ip(11), 80);
+  const tcpRelay = await startRelay(ip(20), 7070, ip(11), 7070);
+  const echo = net.createServer({ allowHalfOpen: true }, (s) => s.pipe(s));
+  await new Promise<void>((r) => echo.listen(9070, ip(11), r));
+  echo.unref();
   const cp = await startControlPlane({ configDir, stateDir, xdsPort: opts.xdsPort, httpPort: opts.httpPort });
   const app = await startUpstream('reviews', ip(11), 9080);
   const server = await startProxy({ xds: cp.xds, ip: ip(11), name: 'reviews-0', workload: 'reviews', labels: { app: 'reviews' }, serviceAccount: 'reviews', certDir: serverCerts });
   const client = await startProxy({ xds: cp.xds, ip: ip(2), name: 'productpage-0', workload: 'productpage', labels: { app: 'productpage' }, serviceAccount: 'productpage', certDir: clientCerts });
-  return { cp, client, server, app, relay, ca, clientLeaf, serverLeaf, configDir, ip };
+  return { cp, client, server, app, relay, tcpRelay, ca, clientLeaf, serverLeaf, configDir, ip };
 }
 
 /** The proxy's accepted config (listeners, clusters, endpoints) as parsed JSON. */

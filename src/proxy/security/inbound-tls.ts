@@ -64,7 +64,7 @@ export class InboundTls {
    * plaintext on (the TLSSocket for mTLS) and what the connection proved. Refused connections
    * are destroyed here.
    */
-  accept(socket: net.Socket, cfg: InboundTlsConfig, serve: (s: net.Socket, security: ConnectionSecurity) => void): void {
+  accept(socket: net.Socket, cfg: InboundTlsConfig, serve: (s: net.Socket, security: ConnectionSecurity) => void, halfOpen = false): void {
     socket.setNoDelay(true);
     peekSni(socket, PEEK_TIMEOUT_MS, (_sni, head, alpn) => {
       const isTls = head.length > 0 && head[0] === 0x16;
@@ -79,7 +79,7 @@ export class InboundTls {
       if (apps.length > 0 && !alpn.some((a) => apps.includes(a))) {
         return this.refuse(socket, 'alpn', `TLS without a mesh ALPN (offered [${alpn.join(', ')}]) matches no filter chain`);
       }
-      const server = this.serverFor(cfg);
+      const server = this.serverFor(cfg, halfOpen);
       if (!server) return this.refuse(socket, 'no_certificate', 'no workload certificate yet: TLS connection refused');
       const key = connKey(socket);
       this.pending.set(key, (tlsSocket, reason) => {
@@ -121,8 +121,9 @@ export class InboundTls {
     return { cert: cert.certChainPem, key: cert.keyPem, ca: bundle, minVersion: 'TLSv1.2' };
   }
 
-  private serverFor(cfg: InboundTlsConfig): tls.Server | null {
-    const key = JSON.stringify([cfg.tls.alpn, cfg.applicationProtocols, cfg.tls.requireClientCertificate]);
+  /** `halfOpen`: tcp_proxy listeners keep a half-closed connection's other direction open. */
+  private serverFor(cfg: InboundTlsConfig, halfOpen: boolean): tls.Server | null {
+    const key = JSON.stringify([cfg.tls.alpn, cfg.applicationProtocols, cfg.tls.requireClientCertificate, halfOpen]);
     const hit = this.servers.get(key);
     if (hit) return hit;
     const ctx = this.contextOptions();
@@ -131,6 +132,7 @@ export class InboundTls {
     const mesh = cfg.applicationProtocols;
     const server = tls.createServer({
       ...ctx,
+      allowHalfOpen: halfOpen,
       requestCert: true,
       rejectUnauthorized: cfg.tls.requireClientCertificate,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
