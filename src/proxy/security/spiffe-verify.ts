@@ -43,27 +43,42 @@ export function matchesSan(id: string, matchers: readonly SanMatcher[]): boolean
   return matchers.some((m) => (m.kind === 'exact' ? id === m.value : id.startsWith(m.value)));
 }
 
-const cache = new Map<string, SpiffeResult>();
+/** Parsed certificates by DER (peers reuse one SVID for many connections): parsing costs ~ms. */
+interface Parsed {
+  notBefore: Date;
+  notAfter: Date;
+  byMatchers: Map<string, SpiffeResult>;
+  cert: x509.X509Certificate;
+}
+const cache = new Map<string, Parsed>();
 
 /**
- * Checks a peer leaf (DER). `matchers` empty: any well-formed SPIFFE ID passes. Results are cached
- * per certificate and matcher set for their structure; validity time is checked on every call.
+ * Checks a peer leaf (DER). `matchers` empty: any well-formed SPIFFE ID passes. The structure
+ * checks are cached per certificate and matcher set; validity time is checked on every call.
  */
 export function verifySvid(der: Buffer, matchers: readonly SanMatcher[], now: Date = new Date()): SpiffeResult {
-  let cert: x509.X509Certificate;
-  try {
-    cert = new x509.X509Certificate(der);
-  } catch (err) {
-    return { ok: false, reason: `peer certificate does not parse: ${err instanceof Error ? err.message : String(err)}` };
+  const key = der.toString('base64');
+  let p = cache.get(key);
+  if (!p) {
+    let cert: x509.X509Certificate;
+    try {
+      cert = new x509.X509Certificate(der);
+    } catch (err) {
+      return { ok: false, reason: `peer certificate does not parse: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    if (cache.size > 1000) cache.clear();
+    p = { notBefore: cert.notBefore, notAfter: cert.notAfter, byMatchers: new Map(), cert };
+    cache.set(key, p);
   }
-  if (now < cert.notBefore) return { ok: false, reason: 'peer certificate is not yet valid' };
-  if (now > cert.notAfter) return { ok: false, reason: 'peer certificate has expired' };
-  const key = `${der.toString('base64')}|${matchers.map((m) => `${m.kind}:${m.value}`).join(',')}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const r = structure(cert, matchers);
-  if (cache.size > 1000) cache.clear();
-  cache.set(key, r);
+  if (now < p.notBefore) return { ok: false, reason: 'peer certificate is not yet valid' };
+  if (now > p.notAfter) return { ok: false, reason: 'peer certificate has expired' };
+  const mk = matchers.map((m) => `${m.kind}:${m.value}`).join(',');
+  let r = p.byMatchers.get(mk);
+  if (!r) {
+    r = structure(p.cert, matchers);
+    if (p.byMatchers.size > 64) p.byMatchers.clear();
+    p.byMatchers.set(mk, r);
+  }
   return r;
 }
 
