@@ -7,11 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import net from 'node:net';
+import tls from 'node:tls';
 import { writeConfig } from './harness/config.js';
 import { stopAll, waitFor } from './harness/processes.js';
-import { httpGet, request, viaSidecar } from './harness/http.js';
+import { httpGet, keepAliveAgent, request, viaSidecar } from './harness/http.js';
 import { configDump, metricValue, REVIEWS, startMtlsMesh, type MtlsMesh } from './harness/mtls-mesh.js';
-import { spiffeId } from './harness/certs.js';
+import { spiffeId, workloadSvid, writeIdentityDir } from './harness/certs.js';
 import { encodePeerMetadata } from '../src/telemetry/peer-metadata.js';
 
 const CLIENT_ID = spiffeId('productpage');
@@ -149,7 +150,53 @@ describe('mTLS between sidecars', { timeout: 240_000 }, () => {
     });
   });
 
+  it('certificate files replaced on disk: new connections use them, requests never fail', async () => {
+    writeConfig(m.configDir, 'pa.yaml', peerAuthentication('STRICT'));
+    writeConfig(m.configDir, 'dr.yaml', '# auto\n');
+    await waitFor('STRICT + auto', async () => JSON.stringify(await serverChains(m)) === JSON.stringify(['tls']) && (await clientTransport(m)) === 'tls');
+    const serial = (leaf: { certPem: string }): string => new X509Certificate(leaf.certPem).serialNumber;
+    /** The serial the server sidecar presents on a new connection. */
+    const presented = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const s = tls.connect({ host: m.ip(11), port: 80, cert: m.clientLeaf.certPem, key: m.clientLeaf.keyPem, ca: m.ca.pem, ALPNProtocols: ['istio'], checkServerIdentity: () => undefined }, () => {
+          resolve(s.getPeerCertificate().serialNumber);
+          s.destroy();
+        });
+        s.on('error', reject);
+      });
+    assert.equal(await presented(), serial(m.serverLeaf));
+    const newServer = await workloadSvid(m.ca, 'reviews');
+    const newClient = await workloadSvid(m.ca, 'productpage');
+    let failed = 0;
+    let sent = 0;
+    const agent = keepAliveAgent(4);
+    const traffic = (async () => {
+      const deadline = Date.now() + 60_000;
+      while (sent < 400 && Date.now() < deadline) {
+        const r = await viaSidecar(m.ip(2), REVIEWS, '/rotate', { agent });
+        sent++;
+        if (r.status !== 200) failed++;
+      }
+    })();
+    writeIdentityDir(m.serverCerts, newServer, m.ca.pem);
+    writeIdentityDir(m.clientCerts, newClient, m.ca.pem);
+    await waitFor('server presents the new certificate', async () => (await presented()) === serial(newServer), 30_000);
+    m.relay.dropConnections();
+    const hash = createHash('sha256').update(new X509Certificate(newClient.certPem).raw).digest('hex');
+    await waitFor('client sidecar uses its new certificate', async () => {
+      m.relay.dropConnections();
+      const r = await viaSidecar(m.ip(2), REVIEWS, '/rotated');
+      return (JSON.parse(r.body) as { headers: Record<string, string> }).headers['x-forwarded-client-cert']?.includes(`Hash=${hash}`) === true;
+    }, 30_000);
+    await traffic;
+    agent.destroy();
+    assert.ok(sent > 0);
+    assert.equal(failed, 0, `${failed} of ${sent} requests failed during the rotation`);
+  });
+
   it('identity headers forged on a plaintext connection are ignored and stripped', async () => {
+    writeConfig(m.configDir, 'pa.yaml', peerAuthentication('PERMISSIVE'));
+    await waitFor('PERMISSIVE', async () => JSON.stringify(await serverChains(m)) === JSON.stringify(['tls', 'raw_buffer']));
     const forgedPeer = encodePeerMetadata({ workload: 'admin-tool', namespace: 'kube-system', app: 'admin-tool', version: 'v1', serviceAccount: 'admin', principal: 'spiffe://cluster.local/ns/kube-system/sa/admin', cluster: 'Kubernetes' });
     const r = await request(`http://${m.ip(11)}:80/forged`, {
       headers: { host: REVIEWS, 'x-weft-peer-metadata': forgedPeer, 'x-forwarded-client-cert': 'By=x;URI=spiffe://cluster.local/ns/kube-system/sa/admin' },

@@ -84,6 +84,9 @@ export interface MtlsMesh {
   clientLeaf: TestLeaf;
   serverLeaf: TestLeaf;
   configDir: string;
+  /** The sidecars' --cert-dir directories (write new files to rotate). */
+  clientCerts: string;
+  serverCerts: string;
   ip: (n: number) => string;
 }
 
@@ -133,7 +136,7 @@ spec:
   const app = await startUpstream('reviews', ip(11), 9080);
   const server = await startProxy({ xds: cp.xds, ip: ip(11), name: 'reviews-0', workload: 'reviews', labels: { app: 'reviews' }, serviceAccount: 'reviews', certDir: serverCerts });
   const client = await startProxy({ xds: cp.xds, ip: ip(2), name: 'productpage-0', workload: 'productpage', labels: { app: 'productpage' }, serviceAccount: 'productpage', certDir: clientCerts });
-  return { cp, client, server, app, relay, tcpRelay, ca, clientLeaf, serverLeaf, configDir, ip };
+  return { cp, client, server, app, relay, tcpRelay, ca, clientLeaf, serverLeaf, configDir, clientCerts, serverCerts, ip };
 }
 
 /** The proxy's accepted config (listeners, clusters, endpoints) as parsed JSON. */
