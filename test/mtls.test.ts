@@ -169,10 +169,12 @@ describe('mTLS between sidecars', { timeout: 240_000 }, () => {
     const newClient = await workloadSvid(m.ca, 'productpage');
     let failed = 0;
     let sent = 0;
+    let stop = false;
     const agent = keepAliveAgent(4);
+    // Steady traffic through the rotation (bounded in count and time), stopped once it is done.
     const traffic = (async () => {
       const deadline = Date.now() + 60_000;
-      while (sent < 400 && Date.now() < deadline) {
+      while (!stop && sent < 5000 && Date.now() < deadline) {
         const r = await viaSidecar(m.ip(2), REVIEWS, '/rotate', { agent });
         sent++;
         if (r.status !== 200) failed++;
@@ -181,17 +183,18 @@ describe('mTLS between sidecars', { timeout: 240_000 }, () => {
     writeIdentityDir(m.serverCerts, newServer, m.ca.pem);
     writeIdentityDir(m.clientCerts, newClient, m.ca.pem);
     await waitFor('server presents the new certificate', async () => (await presented()) === serial(newServer), 30_000);
-    m.relay.dropConnections();
+    stop = true;
+    await traffic;
+    agent.destroy();
+    assert.ok(sent > 0);
+    assert.equal(failed, 0, `${failed} of ${sent} requests failed during the rotation`);
+    // The client sidecar's next connections carry its new certificate (seen by the app in XFCC).
     const hash = createHash('sha256').update(new X509Certificate(newClient.certPem).raw).digest('hex');
     await waitFor('client sidecar uses its new certificate', async () => {
       m.relay.dropConnections();
       const r = await viaSidecar(m.ip(2), REVIEWS, '/rotated');
       return (JSON.parse(r.body) as { headers: Record<string, string> }).headers['x-forwarded-client-cert']?.includes(`Hash=${hash}`) === true;
     }, 30_000);
-    await traffic;
-    agent.destroy();
-    assert.ok(sent > 0);
-    assert.equal(failed, 0, `${failed} of ${sent} requests failed during the rotation`);
   });
 
   it('identity headers forged on a plaintext connection are ignored and stripped', async () => {
