@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
+import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import { writeConfig } from './harness/config.js';
@@ -91,6 +92,7 @@ describe('mTLS between sidecars', { timeout: 240_000 }, () => {
   after(async () => {
     m?.relay.close();
     m?.tcpRelay.close();
+    m?.h2Relay.close();
     await stopAll();
   });
 
@@ -195,6 +197,40 @@ describe('mTLS between sidecars', { timeout: 240_000 }, () => {
       const r = await viaSidecar(m.ip(2), REVIEWS, '/rotated');
       return (JSON.parse(r.body) as { headers: Record<string, string> }).headers['x-forwarded-client-cert']?.includes(`Hash=${hash}`) === true;
     }, 30_000);
+  });
+
+  it('HTTP/2 over mTLS: an h2 cluster\'s session is TLS between the sidecars', async () => {
+    writeConfig(m.configDir, 'pa.yaml', peerAuthentication('STRICT'));
+    writeConfig(m.configDir, 'dr.yaml', '# auto\n');
+    await waitFor('STRICT + auto', async () => JSON.stringify(await serverChains(m)) === JSON.stringify(['tls']) && (await clientTransport(m)) === 'tls');
+    m.h2Relay.dropConnections();
+    m.h2Relay.reset();
+    const session = http2.connect(`http://${m.ip(2)}:15001`);
+    try {
+      const { status, body, xfcc } = await new Promise<{ status: number; body: string; xfcc: string }>((resolve, reject) => {
+        const req = session.request({ ':path': '/h2-hello', ':authority': `${REVIEWS}:81` });
+        let body = '';
+        let status = 0;
+        let xfcc = '';
+        req.on('response', (h) => {
+          status = Number(h[':status']);
+          xfcc = String(h['x-seen-xfcc'] ?? '');
+        });
+        req.setEncoding('utf8');
+        req.on('data', (d: string) => (body += d));
+        req.on('end', () => resolve({ status, body, xfcc }));
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(status, 200, body);
+      assert.equal(body, 'h2 /h2-hello');
+      assert.match(xfcc, new RegExp(`URI=${CLIENT_ID}$`));
+    } finally {
+      session.close();
+    }
+    const up = m.h2Relay.up();
+    assert.equal(up[0], 0x16, 'TLS handshake first');
+    assert.ok(!up.includes('PRI * HTTP/2.0') && !up.includes('h2-hello'), 'no h2 preface or path in clear');
   });
 
   it('identity headers forged on a plaintext connection are ignored and stripped', async () => {

@@ -4,6 +4,7 @@
 // the test runs, which forwards to the server sidecar: every byte between the sidecars passes
 // through it, so tests can assert what is on the wire.
 import fs from 'node:fs';
+import http2 from 'node:http2';
 import net from 'node:net';
 import path from 'node:path';
 import { writeConfig } from './config.js';
@@ -80,6 +81,8 @@ export interface MtlsMesh {
   relay: Relay;
   /** Relay of the TCP port (7070) and the TCP echo app behind the server sidecar. */
   tcpRelay: Relay;
+  /** Relay of the HTTP/2 port (81); the h2c app answers "h2 <path>". */
+  h2Relay: Relay;
   ca: TestCa;
   clientLeaf: TestLeaf;
   serverLeaf: TestLeaf;
@@ -100,6 +103,7 @@ spec:
   ports:
   - {name: http, containerPort: 9080, servicePort: 80, protocol: HTTP}
   - {name: tcp-echo, containerPort: 9070, servicePort: 7070, protocol: TCP}
+  - {name: http2-api, containerPort: 9081, servicePort: 81, protocol: HTTP2}
   command: ["true"]
 `;
 
@@ -116,7 +120,7 @@ kind: WorkloadEntry
 metadata: {name: reviews-0, namespace: default}
 spec:
   address: ${ip(20)}
-  ports: {http: 80, tcp-echo: 7070}
+  ports: {http: 80, tcp-echo: 7070, http2-api: 81}
   labels: {app: reviews, weft.dev/workload: reviews, security.istio.io/tlsMode: istio}
   serviceAccount: reviews
 `);
@@ -132,11 +136,18 @@ spec:
   const echo = net.createServer({ allowHalfOpen: true }, (s) => s.pipe(s));
   await new Promise<void>((r) => echo.listen(9070, ip(11), r));
   echo.unref();
+  const h2Relay = await startRelay(ip(20), 81, ip(11), 81);
+  const h2app = http2.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'x-seen-xfcc': String(req.headers['x-forwarded-client-cert'] ?? '') });
+    res.end(`h2 ${req.url}`);
+  });
+  await new Promise<void>((r) => h2app.listen(9081, ip(11), r));
+  h2app.unref();
   const cp = await startControlPlane({ configDir, stateDir, xdsPort: opts.xdsPort, httpPort: opts.httpPort });
   const app = await startUpstream('reviews', ip(11), 9080);
   const server = await startProxy({ xds: cp.xds, ip: ip(11), name: 'reviews-0', workload: 'reviews', labels: { app: 'reviews' }, serviceAccount: 'reviews', certDir: serverCerts });
   const client = await startProxy({ xds: cp.xds, ip: ip(2), name: 'productpage-0', workload: 'productpage', labels: { app: 'productpage' }, serviceAccount: 'productpage', certDir: clientCerts });
-  return { cp, client, server, app, relay, tcpRelay, ca, clientLeaf, serverLeaf, configDir, clientCerts, serverCerts, ip };
+  return { cp, client, server, app, relay, tcpRelay, h2Relay, ca, clientLeaf, serverLeaf, configDir, clientCerts, serverCerts, ip };
 }
 
 /** The proxy's accepted config (listeners, clusters, endpoints) as parsed JSON. */
