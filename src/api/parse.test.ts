@@ -155,7 +155,7 @@ test('aliases and merge keys work; warnings keep the resource', () => {
     spec:
       host: reviews
       trafficPolicy:
-        tls: {mode: ISTIO_MUTUAL}
+        tunnel: {protocol: CONNECT}
       subsets:
       - name: v1
         labels: &v1 {version: v1}
@@ -165,7 +165,7 @@ test('aliases and merge keys work; warnings keep the resource', () => {
           track: canary
   `);
   const r = parse(text);
-  assert.deepEqual(r.problems, ['warning spec.trafficPolicy.tls: ignored: not supported yet']);
+  assert.deepEqual(r.problems, ['warning spec.trafficPolicy.tunnel: ignored: not supported yet']);
   const dr = r.resources[0];
   assert.ok(dr?.kind === 'DestinationRule');
   assert.deepEqual(dr.spec.subsets[1]?.labels, { version: 'v1', track: 'canary' });

@@ -26,7 +26,8 @@ export type KindName =
   | 'MeshConfig'
   | 'RequestAuthentication'
   | 'Telemetry'
-  | 'AuthorizationPolicy';
+  | 'AuthorizationPolicy'
+  | 'PeerAuthentication';
 
 export const ALL_KINDS: readonly KindName[] = [
   'ServiceEntry',
@@ -39,6 +40,7 @@ export const ALL_KINDS: readonly KindName[] = [
   'RequestAuthentication',
   'Telemetry',
   'AuthorizationPolicy',
+  'PeerAuthentication',
 ];
 
 export interface ObjectMeta {
@@ -269,8 +271,20 @@ export interface OutlierDetection {
   minHealthPercent?: number;
 }
 
+/** DestinationRule ClientTLSSettings: how the client sidecar originates TLS (../control/translate/upstream-tls.ts). */
+export interface ClientTLSSettings {
+  mode: 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
+  clientCertificate?: string;
+  privateKey?: string;
+  caCertificates?: string;
+  subjectAltNames?: string[];
+  sni?: string;
+  insecureSkipVerify?: boolean;
+}
+
 export interface PortTrafficPolicy {
   port: { number: number };
+  tls?: ClientTLSSettings;
   loadBalancer?: LoadBalancerSettings;
   connectionPool?: ConnectionPoolSettings;
   outlierDetection?: OutlierDetection;
@@ -280,6 +294,7 @@ export interface TrafficPolicy {
   loadBalancer?: LoadBalancerSettings;
   connectionPool?: ConnectionPoolSettings;
   outlierDetection?: OutlierDetection;
+  tls?: ClientTLSSettings;
   /** Per service port; a match replaces the policy's settings whole (no inheritance), as in Istio. */
   portLevelSettings?: PortTrafficPolicy[];
 }
@@ -358,6 +373,18 @@ export interface MeshConfigSpec {
 /** MeshConfig pathNormalization.normalization; Istio's DEFAULT is read as BASE. */
 export type PathNormalization = 'NONE' | 'BASE' | 'MERGE_SLASHES' | 'DECODE_AND_MERGE_SLASHES';
 
+// ---------------------------------------------------------------- PeerAuthentication (security.istio.io)
+
+export type MutualTlsMode = 'UNSET' | 'DISABLE' | 'PERMISSIVE' | 'STRICT';
+
+export interface PeerAuthenticationSpec {
+  /** matchLabels of the workloads it applies to; absent: the whole namespace (or mesh in the root namespace). */
+  selector?: Record<string, string>;
+  mtls?: { mode: MutualTlsMode };
+  /** Per workload (container/service) port; only with a selector, as in Istio. */
+  portLevelMtls?: Record<string, { mode: MutualTlsMode }>;
+}
+
 export type ServiceEntry = ResourceBase<'ServiceEntry', ServiceEntrySpec>;
 export type WorkloadEntry = ResourceBase<'WorkloadEntry', WorkloadEntrySpec>;
 export type VirtualService = ResourceBase<'VirtualService', VirtualServiceSpec>;
@@ -368,6 +395,7 @@ export type MeshConfig = ResourceBase<'MeshConfig', MeshConfigSpec>;
 export type RequestAuthentication = ResourceBase<'RequestAuthentication', RequestAuthenticationSpec>;
 export type Telemetry = ResourceBase<'Telemetry', TelemetrySpec>;
 export type AuthorizationPolicy = ResourceBase<'AuthorizationPolicy', AuthorizationPolicySpec>;
+export type PeerAuthentication = ResourceBase<'PeerAuthentication', PeerAuthenticationSpec>;
 
 export type Resource =
   | ServiceEntry
@@ -379,7 +407,8 @@ export type Resource =
   | MeshConfig
   | RequestAuthentication
   | Telemetry
-  | AuthorizationPolicy;
+  | AuthorizationPolicy
+  | PeerAuthentication;
 
 export function resourceKey(r: { kind: string; metadata: { namespace: string; name: string } }): string {
   return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;

@@ -76,11 +76,11 @@ test('loadBalancer.simple is one of the Istio values; LEAST_CONN reads as LEAST_
   ]);
 });
 
-test('tls and localityLbSetting.distribute are warned about and ignored', () => {
+test('tunnel and localityLbSetting.distribute are warned about and ignored', () => {
   const r = parse(withSpec('DestinationRule', `
     host: reviews
     trafficPolicy:
-      tls: {mode: ISTIO_MUTUAL}
+      tunnel: {protocol: CONNECT}
       loadBalancer:
         localityLbSetting: {enabled: true, distribute: [{from: "r1/*", to: {"r2/*": 100}}]}
     subsets:
@@ -90,9 +90,8 @@ test('tls and localityLbSetting.distribute are warned about and ignored', () => 
   `));
   assert.equal(r.resources.length, 1);
   assert.deepEqual(r.problems, [
-    'warning spec.trafficPolicy.tls: ignored: not supported yet',
+    'warning spec.trafficPolicy.tunnel: ignored: not supported yet',
     'warning spec.trafficPolicy.loadBalancer.localityLbSetting.distribute: ignored: not supported yet',
-    'warning spec.subsets[0].trafficPolicy.portLevelSettings[0].tls: ignored: not supported yet',
   ]);
   const dr = r.resources[0];
   assert.ok(dr?.kind === 'DestinationRule');
@@ -195,4 +194,31 @@ test('typos are errors with suggestions', () => {
     'spec.trafficPolicy.loadbalancer: unknown field "loadbalancer" (did you mean "loadBalancer"?)',
   ]);
   assert.deepEqual(rejected('DestinationRule', 'host: r\nsubset: []'), ['spec.subset: unknown field "subset" (did you mean "subsets"?)']);
+});
+
+test('trafficPolicy.tls: modes, MUTUAL needs its files, credentialName is refused', () => {
+  const ok = parse(withSpec('DestinationRule', `
+    host: api.example.com
+    trafficPolicy:
+      tls: {mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem, caCertificates: /ca.pem, sni: api.example.com, subjectAltNames: [api.example.com]}
+      portLevelSettings: [{port: {number: 80}, tls: {mode: DISABLE}}]
+  `));
+  assert.deepEqual(ok.problems, []);
+  const dr = ok.resources[0];
+  assert.ok(dr?.kind === 'DestinationRule');
+  assert.deepEqual(dr.spec.trafficPolicy?.tls, {
+    mode: 'MUTUAL', clientCertificate: '/c.pem', privateKey: '/k.pem', caCertificates: '/ca.pem', subjectAltNames: ['api.example.com'], sni: 'api.example.com',
+  });
+  assert.deepEqual(dr.spec.trafficPolicy?.portLevelSettings?.[0]?.tls, { mode: 'DISABLE' });
+  const bad = parse(withSpec('DestinationRule', `
+    host: api.example.com
+    trafficPolicy:
+      tls: {mode: MUTUAL, credentialName: api-cert}
+  `));
+  assert.equal(bad.resources.length, 0);
+  assert.deepEqual(bad.problems, [
+    'spec.trafficPolicy.tls.credentialName: credentialName is not supported (it names a Kubernetes secret); give clientCertificate, privateKey and caCertificates as file paths',
+    'spec.trafficPolicy.tls.clientCertificate: required when mode is MUTUAL',
+    'spec.trafficPolicy.tls.privateKey: required when mode is MUTUAL',
+  ]);
 });

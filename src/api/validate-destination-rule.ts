@@ -4,14 +4,15 @@ import { dnsLabel, exportTarget, hostPattern } from './names.js';
 import type { DestinationRuleSpec, PortTrafficPolicy, Subset, TrafficPolicy } from './types.js';
 import { readLoadBalancer } from './validate-load-balancer.js';
 import { readConnectionPool, readOutlierDetection } from './validate-traffic-policy.js';
+import { readClientTls } from './validate-client-tls.js';
 import { checkUnique, compact, readLabels, type Field, type FieldSet } from './validate-common.js';
 
 const SPEC: FieldSet = { supported: ['host', 'trafficPolicy', 'subsets', 'exportTo'], notYet: ['workloadSelector'] };
 const TRAFFIC_POLICY: FieldSet = {
-  supported: ['loadBalancer', 'connectionPool', 'outlierDetection', 'portLevelSettings'],
-  notYet: ['tls', 'tunnel', 'proxyProtocol', 'retryBudget'],
+  supported: ['loadBalancer', 'connectionPool', 'outlierDetection', 'portLevelSettings', 'tls'],
+  notYet: ['tunnel', 'proxyProtocol', 'retryBudget'],
 };
-const PORT_TRAFFIC_POLICY: FieldSet = { supported: ['port', 'loadBalancer', 'connectionPool', 'outlierDetection'], notYet: ['tls'] };
+const PORT_TRAFFIC_POLICY: FieldSet = { supported: ['port', 'loadBalancer', 'connectionPool', 'outlierDetection', 'tls'] };
 const SUBSET: FieldSet = { supported: ['name', 'labels', 'trafficPolicy'] };
 
 
@@ -44,6 +45,7 @@ function readTrafficPolicy(f: Field): TrafficPolicy {
     loadBalancer: f.get('loadBalancer').ifPresent(readLoadBalancer),
     connectionPool: f.get('connectionPool').ifPresent(readConnectionPool),
     outlierDetection: f.get('outlierDetection').ifPresent(readOutlierDetection),
+    tls: f.get('tls').ifPresent(readClientTls),
     portLevelSettings,
   });
 }
@@ -57,5 +59,6 @@ function readPortTrafficPolicy(f: Field): PortTrafficPolicy {
     loadBalancer: f.get('loadBalancer').ifPresent(readLoadBalancer),
     connectionPool: f.get('connectionPool').ifPresent(readConnectionPool),
     outlierDetection: f.get('outlierDetection').ifPresent(readOutlierDetection),
+    tls: f.get('tls').ifPresent(readClientTls),
   });
 }

@@ -16,6 +16,7 @@ import { validateWorkloadSpec } from './validate-workload.js';
 import { validateTelemetrySpec } from './validate-telemetry.js';
 import { TELEMETRY_GROUP } from './telemetry-types.js';
 import { validateAuthorizationPolicySpec } from './validate-authorization-policy.js';
+import { PEER_AUTHENTICATION_API_VERSIONS, validatePeerAuthenticationSpec } from './validate-peer-authentication.js';
 
 export const ISTIO_API_VERSIONS: readonly string[] = ['v1', 'v1beta1', 'v1alpha3'].map((v) => `${ISTIO_NETWORKING_GROUP}/${v}`);
 export const WEFT_API_VERSIONS: readonly string[] = [`${WEFT_GROUP}/v1alpha1`];
@@ -27,6 +28,7 @@ const API_VERSIONS: Partial<Record<KindName, readonly string[]>> = {
   RequestAuthentication: ['v1', 'v1beta1'].map((v) => `${ISTIO_SECURITY_GROUP}/${v}`),
   Telemetry: ['v1', 'v1alpha1'].map((v) => `${TELEMETRY_GROUP}/${v}`),
   AuthorizationPolicy: ['v1', 'v1beta1'].map((v) => `${ISTIO_SECURITY_GROUP}/${v}`),
+  PeerAuthentication: PEER_AUTHENTICATION_API_VERSIONS,
 };
 
 export function apiVersionsFor(kind: KindName): readonly string[] {
@@ -46,6 +48,7 @@ const SPEC_VALIDATORS: { readonly [K in KindName]: (spec: Field) => SpecOf<K> } 
   RequestAuthentication: validateRequestAuthenticationSpec,
   Telemetry: validateTelemetrySpec,
   AuthorizationPolicy: validateAuthorizationPolicySpec,
+  PeerAuthentication: validatePeerAuthenticationSpec,
 };
 
 const TOP: FieldSet = { supported: ['apiVersion', 'kind', 'metadata', 'spec'], ignored: ['status'] };

@@ -19,11 +19,12 @@ const ALIASES: Readonly<Record<KindName, readonly string[]>> = {
   Gateway: ['gateway', 'gateways', 'gw'],
   Workload: ['workload', 'workloads', 'wl'],
   Telemetry: ['telemetry', 'telemetries', 'tm'],
+  PeerAuthentication: ['peerauthentication', 'peerauthentications', 'pa'],
 };
 
 /** Resolves "vs", "VirtualServices", "virtualservice.networking.istio.io", ... ; "all" means every kind. */
 export function resolveKind(raw: string): KindName | 'all' | undefined {
-  const s = raw.toLowerCase().replace(/\.(networking\.istio\.io|telemetry\.istio\.io|weft\.dev)$/, '');
+  const s = raw.toLowerCase().replace(/\.(networking\.istio\.io|security\.istio\.io|telemetry\.istio\.io|weft\.dev)$/, '');
   if (s === 'all') return 'all';
   return ALL_KINDS.find((k) => ALIASES[k].includes(s));
 }

@@ -4,6 +4,7 @@ import { Proxy } from './proxy.js';
 import type { ProxyMetadata } from '../xds/node-metadata.js';
 import { IDENTITY_FLAGS, identityOptions } from './security/flags.js';
 import { checkLocality, parseLocality } from '../api/locality.js';
+import { FileIdentityProvider } from './security/file-identity.js';
 
 function parseMap(s: string | undefined, flag: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
       'drain-grace-seconds': { type: 'string', default: '1' },
       ...IDENTITY_FLAGS,
       locality: { type: 'string' },
+      // Directory with cert-chain.pem, key.pem, root-cert.pem (file-mounted identity; reloaded on change).
+      'cert-dir': { type: 'string' },
     },
   });
   const type = v.type === 'router' ? 'router' : v.type === 'sidecar' ? 'sidecar' : null;
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
     drainGraceMs,
     drainTimeoutMs,
     ...identityOptions(v, process.env),
+    ...(v['cert-dir'] ? { identityProvider: new FileIdentityProvider(v['cert-dir'], log) } : {}),
   });
   await proxy.start();
   process.stdout.write(`weft-proxy started ${metadata.NAME} admin=${metadata.ADMIN_ADDRESS}\n`);

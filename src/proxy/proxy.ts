@@ -28,6 +28,10 @@ import { reporterOverridesOf } from './telemetry/metric-overrides.js';
 import { CertificateManager, type CertManagerOptions } from './security/cert-manager.js';
 import { identityHooks } from './security/proxy-identity.js';
 import type { Locality } from '../api/locality.js';
+import { PLAINTEXT, type ConnectionSecurity, type IdentityProvider } from './security/identity.js';
+import { InboundTls } from './security/inbound-tls.js';
+import { upstreamTls } from './security/upstream-tls.js';
+import { registerTlsMetrics } from './security/tls-metrics.js';
 
 export interface ProxyOptions {
   xdsAddress: string;
@@ -42,6 +46,8 @@ export interface ProxyOptions {
   drainTimeoutMs?: number;
   /** Workload identity from the control plane's CA; without it the proxy has no certificate. */
   identity?: Omit<CertManagerOptions, 'log'>;
+  /** A certificate source other than the CA (file-mounted certificates, --cert-dir). */
+  identityProvider?: IdentityProvider;
 }
 
 export const DEFAULT_DRAIN_GRACE_MS = 1_000;
@@ -62,13 +68,17 @@ export class Proxy {
   private readonly stats: ProxyStats = { downstreamRq: 0, downstreamCxActive: 0, downstreamCxTotal: 0, byFlag: new Map() };
   private readonly drainer: Drainer;
   private readonly tcp: TcpProxy;
+  private readonly inboundTls: InboundTls;
   private servers: http.Server[] = [];
   private readonly startedAt = Date.now();
   /** This proxy's SVID and trust bundle (IdentityProvider); null when not configured. */
   readonly identity: CertificateManager | null;
+  /** What mTLS uses: file-mounted certificates, else the CA-issued ones; undefined: no mTLS. */
+  private readonly mtlsIdentity: IdentityProvider | undefined;
 
   constructor(private readonly opts: ProxyOptions) {
     this.identity = opts.identity ? new CertificateManager({ ...opts.identity, log: opts.log }) : null;
+    this.mtlsIdentity = opts.identityProvider ?? this.identity ?? undefined;
     const m = opts.metadata;
     this.self = {
       workload: m.WORKLOAD_NAME,
@@ -108,6 +118,9 @@ export class Proxy {
     });
     registerRetryMetrics(this.registry);
     registerAccessLogMetrics(this.registry, opts.log);
+    this.inboundTls = new InboundTls(this.mtlsIdentity, opts.log);
+    upstreamTls.setIdentity(this.mtlsIdentity);
+    registerTlsMetrics(this.registry, this.inboundTls.stats);
     this.registry.gauge({
       name: 'envoy_server_uptime',
       help: 'Seconds since the proxy started.',
@@ -141,6 +154,7 @@ export class Proxy {
         draining: () => this.drainer.draining,
         accessLog: httpAccessLogFor(cfg.hcm.accessLog, this.metrics.needsAttributes),
         rbacMetrics: this.rbacMetrics,
+        selfSpiffeId: () => this.mtlsIdentity?.certificate()?.spiffeId,
       };
       this.contexts.set(name, ctx);
     }
@@ -154,15 +168,30 @@ export class Proxy {
       socket.destroy();
       return;
     }
+    // Inbound mTLS chains: TLS terminated and the peer verified first (./security/inbound-tls.ts).
+    if (first.listener.inboundTls) {
+      const halfOpen = first.listener.tcpProxy !== undefined;
+      this.inboundTls.accept(socket, first.listener.inboundTls, (s, security) => this.serve(s, listenerName, first, security), halfOpen);
+      return;
+    }
+    this.serve(socket, listenerName, first, PLAINTEXT);
+  }
+
+  private serve(socket: net.Socket, listenerName: string, first: HcmContext, security: ConnectionSecurity): void {
     if (first.listener.tcpProxy || first.listener.sniChains) {
-      this.tcp.accept(socket, first.listener);
+      this.tcp.accept(socket, first.listener, security);
       return;
     }
     let last = first;
+    let lastBase = first;
+    if (security !== PLAINTEXT) last = { ...first, security };
     // Each request sees the listener's current config; a removed listener keeps its last one.
     const ctx = (): HcmContext => {
       const c = this.contexts.get(listenerName);
-      if (c) last = c;
+      if (c && c !== lastBase) {
+        lastBase = c;
+        last = security === PLAINTEXT ? c : { ...c, security };
+      }
       return last;
     };
     const inbound = this.opts.metadata.type === 'router' || first.listener.direction === 'INBOUND';
@@ -175,6 +204,8 @@ export class Proxy {
       },
       (s) => s.once('close', this.drainer.track(serveH2(s, ctx), inbound)),
     );
+    // A socket that was peeked (inbound mTLS classification) is paused: start reading again.
+    socket.resume();
   }
 
   /** Starts draining (idempotent); resolves when inbound connections are gone or the drain timed out. */

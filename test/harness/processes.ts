@@ -112,6 +112,8 @@ export async function startProxy(opts: {
   waitReady?: boolean;
   /** --locality "region/zone/subzone" (xDS node.locality). */
   locality?: string;
+  /** --cert-dir: file-mounted workload certificate (mTLS). */
+  certDir?: string;
 }): Promise<ProxyHandle> {
   const labels = Object.entries(opts.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
   const args = [
@@ -127,6 +129,7 @@ export async function startProxy(opts: {
   ];
   if (opts.portMap) args.push('--port-map', opts.portMap);
   if (opts.locality) args.push('--locality', opts.locality);
+  if (opts.certDir) args.push('--cert-dir', opts.certDir);
   const p = startProcess(args);
   const admin = `${opts.ip}:15000`;
   if (opts.waitReady !== false) {

@@ -10,6 +10,7 @@ import { localWorkloadOf } from './workload.js';
 import { applyTrafficPolicy, trafficPolicyFor } from './traffic-policy.js';
 import type { Subset } from '../../api/types.js';
 import { applyUpstreamProtocol } from './protocol.js';
+import { applyUpstreamTls } from './upstream-tls.js';
 
 export type Json = Record<string, unknown>;
 
@@ -39,7 +40,7 @@ export function outboundClusters(snapshot: Snapshot): Json[] {
         if (isDns(svc)) {
           // Host names cannot travel in EDS (Envoy accepts only IPs there): resolve in the proxy.
           cluster.type = svc.resolution === 'DNS_ROUND_ROBIN' ? 'LOGICAL_DNS' : 'STRICT_DNS';
-          const eps = lbEndpointsFor(svc, port, labelsBySubset.get(v.subset) ?? {});
+          const eps = lbEndpointsFor(svc, port, labelsBySubset.get(v.subset) ?? {}, snapshot);
           cluster.load_assignment = { cluster_name: name, endpoints: eps.length ? [{ lb_endpoints: eps }] : [] };
         } else {
           cluster.type = 'EDS';
@@ -50,6 +51,7 @@ export function outboundClusters(snapshot: Snapshot): Json[] {
         applyLoadBalancer(cluster, policy);
         applyTrafficPolicy(cluster, policy);
         applyUpstreamProtocol(cluster, port.protocol);
+        applyUpstreamTls(cluster, svc, port.number, v.subset, policy, snapshot.mesh.trustDomain);
         cluster.metadata = serviceMetadata(svc, v.subset || undefined);
         out.push(cluster);
       }

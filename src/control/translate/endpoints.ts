@@ -9,6 +9,7 @@ import { outboundClusterName } from './names.js';
 import { destinationRuleFor, subsetsFor } from './policy.js';
 import { activeLocalityLb, groupByLocality, localityLbEndpointsJson, prioritize } from './locality-lb.js';
 import { trafficPolicyFor } from './traffic-policy.js';
+import { endpointTlsMetadata } from './upstream-tls.js';
 
 
 /** Istio's endpoint workload metadata: "name;namespace;canonical-service;revision;cluster". */
@@ -23,22 +24,34 @@ export function subsetVariants(snapshot: Snapshot, host: string): { name: string
   return [{ name: '', labels: {} }, ...subsetsFor(snapshot, host).map((s) => ({ name: s.name, labels: s.labels }))];
 }
 
-export function lbEndpointsFor(svc: ServiceModel, port: ServicePort, labels: Record<string, string>): Json[] {
+/** Istio workload metadata and, for mTLS-capable workloads, the transport socket match. */
+function endpointMetadata(snapshot: Snapshot, ep: ServiceEndpoint): Json {
+  const fm: Json = { ...endpointTlsMetadata(snapshot, ep) };
+  if (ep.workload !== 'unknown') fm.istio = { workload: workloadMetadata(ep), service_account: ep.serviceAccount };
+  return Object.keys(fm).length > 0 ? { metadata: { filter_metadata: fm } } : {};
+}
+
+export function lbEndpointsFor(svc: ServiceModel, port: ServicePort, labels: Record<string, string>, snapshot: Snapshot): Json[] {
   return svc.endpoints
     .filter((ep) => labelsMatch(labels, ep.labels))
     .map((ep) => ({
       endpoint: { address: { socket_address: { address: ep.address, port_value: endpointPort(ep, port) } } },
-      ...(ep.workload !== 'unknown'
-        ? { metadata: { filter_metadata: { istio: { workload: workloadMetadata(ep), service_account: ep.serviceAccount } } } }
-        : {}),
+      ...endpointMetadata(snapshot, ep),
       load_balancing_weight: ep.weight,
     }));
 }
 
 /** One cluster's LocalityLbEndpoints for `proxy`: grouped by locality, prioritized when locality LB is active. */
-function localityEndpoints(svc: ServiceModel, port: ServicePort, labels: Record<string, string>, policy: TrafficPolicy | undefined, proxy: ProxyModel): Json[] {
+function localityEndpoints(
+  snapshot: Snapshot,
+  svc: ServiceModel,
+  port: ServicePort,
+  labels: Record<string, string>,
+  policy: TrafficPolicy | undefined,
+  proxy: ProxyModel,
+): Json[] {
   const endpoints = svc.endpoints.filter((ep) => labelsMatch(labels, ep.labels));
-  let groups = groupByLocality(endpoints, lbEndpointsFor(svc, port, labels));
+  let groups = groupByLocality(endpoints, lbEndpointsFor(svc, port, labels, snapshot));
   const setting = activeLocalityLb(policy);
   if (setting) groups = prioritize(groups, proxy, setting);
   return localityLbEndpointsJson(groups);
@@ -55,7 +68,7 @@ export function clusterLoadAssignments(snapshot: Snapshot, proxy: ProxyModel): J
       for (const v of variants) {
         const name = outboundClusterName(port.number, v.name, svc.host);
         const policy = trafficPolicyFor(dr, dr?.spec.subsets.find((s) => s.name === v.name && v.name !== ''), port.number);
-        out.push({ cluster_name: name, endpoints: localityEndpoints(svc, port, v.labels, policy, proxy) });
+        out.push({ cluster_name: name, endpoints: localityEndpoints(snapshot, svc, port, v.labels, policy, proxy) });
       }
     }
   }

@@ -27,6 +27,7 @@ const REQUIRED_CASES = [
   'locality-priorities',
   'locality-failover',
   'locality-retry-remote',
+  'peer-authentication-mtls',
 ];
 
 test('golden-case-directories-are-all-present', () => {

@@ -20,6 +20,7 @@ import { jwtAuthnFilter } from './request-authn.js';
 import { authzFilters, withNetworkRbac } from './authz.js';
 import { pathNormalizationFields } from './path-normalization.js';
 import { MESH_DEFAULTS, type MeshSettings } from '../model/mesh.js';
+import { withPeerAuthentication } from './peer-authentication.js';
 
 export const DEFAULT_OUTBOUND_PORT = 15001;
 
@@ -66,7 +67,8 @@ export function sidecarListeners(snapshot: Snapshot, proxy: ProxyModel): Json[] 
   const jwt = jwtAuthnFilter(snapshot, proxy);
   for (const p of (w?.workload.spec.ports ?? []).filter((port) => isHttpProtocol(port.protocol))) {
     const name = inboundListenerName(p.servicePort);
-    out.push(
+    // PeerAuthentication: mTLS / plaintext filter chains per port (./peer-authentication.ts).
+    out.push(withPeerAuthentication(snapshot, proxy,
       hcmListener(name, ip, p.servicePort, 'INBOUND', {
         ...normalize,
         stat_prefix: `inbound_${ip}_${p.servicePort}`,
@@ -81,12 +83,17 @@ export function sidecarListeners(snapshot: Snapshot, proxy: ProxyModel): Json[] 
             },
           ],
         },
-      }),
+      }), p.containerPort, false),
     );
   }
   // Plain TCP ports (L4): tcp_proxy listeners, inbound for the workload's own, outbound for services'.
-  const tcpPorts = (w?.workload.spec.ports ?? []).filter((port) => port.protocol === 'TCP').map((port) => port.servicePort);
-  out.push(...inboundTcpListeners(ip, tcpPorts).map((l) => withNetworkRbac(l, authz.tcp)));
+  const tcpWorkloadPorts = (w?.workload.spec.ports ?? []).filter((port) => port.protocol === 'TCP');
+  const tcpPorts = tcpWorkloadPorts.map((port) => port.servicePort);
+  out.push(
+    ...inboundTcpListeners(ip, tcpPorts).map((l, i) =>
+      withPeerAuthentication(snapshot, proxy, withNetworkRbac(l, authz.tcp), tcpWorkloadPorts[i]?.containerPort ?? 0, true),
+    ),
+  );
   const own = new Set((w?.workload.spec.ports ?? []).map((port) => port.servicePort));
   const tcpOut = outboundTcpListeners(snapshot, proxy, own);
   out.push(...tcpOut);

@@ -22,6 +22,7 @@ export function mergeTrafficPolicy(top: TrafficPolicy | undefined, subset: Traff
   if (subset.loadBalancer) merged.loadBalancer = subset.loadBalancer;
   if (subset.connectionPool) merged.connectionPool = subset.connectionPool;
   if (subset.outlierDetection) merged.outlierDetection = subset.outlierDetection;
+  if (subset.tls) merged.tls = subset.tls;
   return merged;
 }
 
@@ -33,6 +34,7 @@ function atPort(p: TrafficPolicy, port: number | undefined): { policy: TrafficPo
   if (from.loadBalancer) policy.loadBalancer = from.loadBalancer;
   if (from.connectionPool) policy.connectionPool = from.connectionPool;
   if (from.outlierDetection) policy.outlierDetection = from.outlierDetection;
+  if (from.tls) policy.tls = from.tls;
   return { policy, portMatched: pls !== undefined };
 }
 

@@ -3,6 +3,7 @@ import { arr, ConfigRejection, durationMs, num, obj, only, str, type J } from '.
 import type { ClusterConfig, EndpointConfig, ServiceRef } from './types.js';
 import { decodeOutlierDetection, decodePanicThreshold, decodePool, POLICY_FIELDS } from './decode-cluster-policy.js';
 import { decodeLb, LB_FIELDS } from './decode-lb.js';
+import { CLUSTER_TLS_FIELDS, decodeClusterTransport, endpointTransportMatch } from './decode-tls.js';
 
 /** DNS types carry host names in load_assignment; they are resolved when connecting. */
 const TYPES: readonly ClusterConfig['type'][] = ['EDS', 'STATIC', 'STRICT_DNS', 'LOGICAL_DNS'];
@@ -63,6 +64,7 @@ export function decodeEndpoints(cla: J, path: string): EndpointConfig[] {
       const istio = ((eo.metadata as J | undefined)?.filter_metadata as J | undefined)?.istio as J | undefined;
       const weight = eo.load_balancing_weight === undefined ? 1 : num(eo.load_balancing_weight, `${ep}.load_balancing_weight`);
       if (eo.health_status === 'UNHEALTHY' || eo.health_status === 'DRAINING') return;
+      const transportMatch = endpointTransportMatch(eo.metadata);
       out.push({
         address: str(sa.address, `${ep}.endpoint.address.socket_address.address`),
         port,
@@ -71,6 +73,7 @@ export function decodeEndpoints(cla: J, path: string): EndpointConfig[] {
         serviceAccount: typeof istio?.service_account === 'string' ? istio.service_account : undefined,
         ...(priority > 0 ? { priority } : {}),
         ...(locality !== undefined ? { locality } : {}),
+        ...(transportMatch ? { transportMatch } : {}),
       });
     });
   });
@@ -80,7 +83,7 @@ export function decodeEndpoints(cla: J, path: string): EndpointConfig[] {
 export function decodeCluster(c: J): ClusterConfig {
   const name = str(c.name, 'name');
   const p = `cluster ${name}`;
-  only(c, p, ['name', 'type', 'eds_cluster_config', 'connect_timeout', 'lb_policy', 'metadata', 'load_assignment', ...POLICY_FIELDS, ...LB_FIELDS]);
+  only(c, p, ['name', 'type', 'eds_cluster_config', 'connect_timeout', 'lb_policy', 'metadata', 'load_assignment', ...POLICY_FIELDS, ...LB_FIELDS, ...CLUSTER_TLS_FIELDS]);
   const type = c.type ?? 'STATIC';
   if (!TYPES.includes(type as ClusterConfig['type'])) throw new ConfigRejection(`${p}.type`, `cluster type ${String(type)} is not supported (${TYPES.join(', ')})`);
   const { lbPolicy, lb } = decodeLb(c, p);
@@ -95,6 +98,7 @@ export function decodeCluster(c: J): ClusterConfig {
     only(edsConfig, `${p}.eds_cluster_config.eds_config`, ['ads', 'resource_api_version']);
     if (ecc.service_name !== undefined) edsServiceName = str(ecc.service_name, `${p}.eds_cluster_config.service_name`);
   }
+  const transport = decodeClusterTransport(c, p);
   const staticEndpoints = type !== 'EDS' && c.load_assignment !== undefined ? decodeEndpoints(obj(c.load_assignment, `${p}.load_assignment`), `${p}.load_assignment`) : [];
   return {
     name,
@@ -108,5 +112,6 @@ export function decodeCluster(c: J): ClusterConfig {
     pool: decodePool(c, p),
     outlierDetection: decodeOutlierDetection(c.outlier_detection, `${p}.outlier_detection`),
     healthyPanicThreshold: decodePanicThreshold(c.common_lb_config, `${p}.common_lb_config`),
+    ...(transport ? { transport } : {}),
   };
 }

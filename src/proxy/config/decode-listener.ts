@@ -12,6 +12,7 @@ import { decodeAccessLogs } from '../telemetry/access-log/decode.js';
 import { decodeStatsFilter, STATS_FILTER_NAME, TYPED_STRUCT_TYPE_URL, type StatsConfig } from '../telemetry/metric-overrides.js';
 import { decodeNetworkRbacFilters, decodePathNormalization, decodeRbacHttpFilter, HTTP_RBAC_TYPE_URL } from '../security/rbac/decode-hcm.js';
 import type { RbacEngine } from '../security/rbac/types.js';
+import { decodeInboundTlsChains } from './decode-tls.js';
 
 const HCM_FIELDS = [
   '@type', 'stat_prefix', 'rds', 'route_config', 'http_filters', 'strip_any_host_port', 'use_remote_address',
@@ -101,13 +102,18 @@ export function decodeListener(l: J): ListenerConfig {
   const tlsInspector = decodeListenerFilters(l.listener_filters, `${p}.listener_filters`);
   const chains = arr(l.filter_chains, `${p}.filter_chains`);
   if (chains.length === 0) throw new ConfigRejection(`${p}.filter_chains`, 'expected at least one filter chain, got 0');
-  if (chains.length === 1 && !tlsInspector) {
-    const { tc, tcPath, serverNames, rbac } = decodeChain(chains[0], `${p}.filter_chains[0]`);
+  // Inbound mTLS: a "tls" chain (and a "raw_buffer" one when PERMISSIVE) running the same filter.
+  const mtls = decodeInboundTlsChains(chains, tlsInspector, p);
+  if ((chains.length === 1 && !tlsInspector) || mtls) {
+    const { tc, tcPath, serverNames, rbac } = decodeChain(mtls?.chain ?? chains[0], `${p}.filter_chains[0]`);
+    const tlsPart = mtls ? { inboundTls: mtls.inboundTls } : {};
     if (rbac.length > 0 && tc['@type'] !== TCP_PROXY_TYPE_URL) throw new ConfigRejection(`${p}.filter_chains[0].filters`, 'envoy.filters.network.rbac is supported only in front of tcp_proxy');
     if (serverNames) throw new ConfigRejection(`${p}.filter_chains[0].filter_chain_match`, 'server_names needs the envoy.filters.listener.tls_inspector listener filter');
-    if (tc['@type'] === TCP_PROXY_TYPE_URL) return { name, address, port, direction, hcm: NO_HCM, tcpProxy: decodeTcpProxy(tc, tcPath), ...optional('networkRbac', rbac.length > 0 ? rbac : undefined) };
+    if (tc['@type'] === TCP_PROXY_TYPE_URL) {
+      return { name, address, port, direction, hcm: NO_HCM, tcpProxy: decodeTcpProxy(tc, tcPath), ...optional('networkRbac', rbac.length > 0 ? rbac : undefined), ...tlsPart };
+    }
     if (tc['@type'] !== HCM_TYPE_URL) throw new ConfigRejection(tcPath, `network filter ${String(tc['@type'])} is not supported; only the HTTP connection manager and tcp_proxy`);
-    return { name, address, port, direction, hcm: decodeHcm(tc, tcPath) };
+    return { name, address, port, direction, hcm: decodeHcm(tc, tcPath), ...tlsPart };
   }
   // TLS passthrough: tcp_proxy chains picked by SNI, at most one without a match (the default).
   if (!tlsInspector) {

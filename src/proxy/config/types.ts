@@ -10,6 +10,7 @@ import type { AccessLogger } from '../telemetry/access-log/decode.js';
 import type { StatsConfig } from '../telemetry/metric-overrides.js';
 import type { RbacEngine } from '../security/rbac/types.js';
 import type { PathNormalizationConfig } from '../http/normalize-path.js';
+import type { ClusterTransport, InboundTlsConfig } from '../security/tls-config.js';
 
 export interface StringMatcher {
   kind: 'exact' | 'prefix' | 'regex';
@@ -125,6 +126,8 @@ export interface ListenerConfig {
   sniChains?: SniChain[];
   /** envoy.filters.network.rbac filters in front of tcp_proxy (../security/rbac/); absent: none. */
   networkRbac?: RbacEngine[];
+  /** Inbound mTLS (Istio's tls + raw_buffer chains): see ../security/inbound-tls.ts. */
+  inboundTls?: InboundTlsConfig;
 }
 
 /** A filter chain with `filter_chain_match.server_names` ("*.example.com" wildcards allowed). */
@@ -156,6 +159,8 @@ export interface ClusterConfig {
   outlierDetection: OutlierConfig | null;
   /** common_lb_config.healthy_panic_threshold (percent); Envoy's default is 50. */
   healthyPanicThreshold: number;
+  /** transport_socket(_matches): TLS origination, see ../security/upstream-tls.ts. */
+  transport?: ClusterTransport;
 }
 
 export interface EndpointConfig {
@@ -169,4 +174,6 @@ export interface EndpointConfig {
   priority?: number;
   /** LocalityLbEndpoints.locality as "region/zone/subzone"; absent: none. */
   locality?: string;
+  /** metadata envoy.transport_socket_match (e.g. tlsMode: istio). */
+  transportMatch?: Record<string, string>;
 }

@@ -5,6 +5,7 @@ import type { PeerMetadata } from '../../xds/node-metadata.js';
 import type { IstioMetrics } from '../telemetry/istio-metrics.js';
 import type { HttpAccessLog } from '../telemetry/access-log/http-tap.js';
 import type { RbacMetrics } from '../security/rbac/metrics.js';
+import type { ConnectionSecurity } from '../security/identity.js';
 
 export interface ProxyStats {
   downstreamRq: number;
@@ -30,4 +31,8 @@ export interface HcmContext {
   draining(): boolean;
   /** RBAC allow/deny counters (../security/rbac/metrics.ts). */
   readonly rbacMetrics?: RbacMetrics;
+  /** What the downstream connection proved (inbound mTLS); absent: plaintext. */
+  readonly security?: ConnectionSecurity;
+  /** This proxy's SPIFFE ID (XFCC By=), when it has a certificate. */
+  selfSpiffeId?(): string | undefined;
 }

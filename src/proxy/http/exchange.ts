@@ -26,6 +26,7 @@ import type { RequestAuth } from '../security/identity.js';
 import { runJwtAuthn, type AuthnOutcome } from '../security/jwt/authenticate.js';
 import type { HttpLogTap } from '../telemetry/access-log/http-tap.js';
 import { authorizeRequest, normalizedPath } from '../security/rbac/check.js';
+import { inboundPeer, isForgeableIdentityHeader, outboundPeer, recordedSource, xfccLine } from '../security/peer-identity.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -114,7 +115,7 @@ export class Exchange {
     const path = normalizedPath(this.ctx.listener.hcm, target, q);
     const query = q >= 0 ? target.slice(q + 1) : '';
     const view: RequestView = { method: req.method, authority, path, query, headers: req.headers, auth: this.requestAuth };
-    authorizeRequest(this.ctx.listener.hcm, this.down.socket, view, this.ctx.rbacMetrics, { auth: this.requestAuth ?? undefined });
+    authorizeRequest(this.ctx.listener.hcm, this.down.socket, view, this.ctx.rbacMetrics, { security: this.ctx.security, auth: this.requestAuth ?? undefined });
 
     const table = this.ctx.routes();
     if (!table) throw new ProxyError('NR', 'route config not received yet');
@@ -179,9 +180,10 @@ export class Exchange {
       const value = h[i + 1]!;
       if (name === 'host' || name === 'expect' || name === 'content-length' || isHopByHop(name, tokens)) continue;
       if (name === PEER_METADATA_HEADER) {
-        if (this.inbound) this.peer = peerCache.decode(value);
+        if (this.inbound) this.peer = inboundPeer(value, this.ctx.security);
         continue;
       }
+      if (this.inbound && isForgeableIdentityHeader(name)) continue;
       if (name === 'x-request-id') hasRequestId = true;
       else if (name === 'x-forwarded-proto') hasProto = true;
       else if (name === 'x-forwarded-for') {
@@ -199,6 +201,7 @@ export class Exchange {
     if (!hasProto) s += 'x-forwarded-proto: http\r\n';
     if (!hasRequestId) s += `x-request-id: ${crypto.randomUUID()}\r\n`;
     if (!this.inbound) s += `${PEER_METADATA_HEADER}: ${this.ctx.selfHeader}\r\n`;
+    else s += xfccLine(this.ctx.security, this.ctx.selfSpiffeId?.());
     s += upgradeRequestHeaders(req, this.ctx.listener.hcm.websocket);
     if (req.chunked) {
       this.upstreamChunked = true;
@@ -314,7 +317,7 @@ export class Exchange {
       const name = h[i]!;
       if (name === 'content-length' || isHopByHop(name, tokens)) continue;
       if (name === PEER_METADATA_HEADER) {
-        if (!this.inbound) this.peer = peerCache.decode(h[i + 1]!);
+        if (!this.inbound) this.peer = outboundPeer(h[i + 1]!, this.upstream?.socket);
         continue;
       }
       s += `${name}: ${h[i + 1]}\r\n`;
@@ -580,13 +583,13 @@ export class Exchange {
     this.log?.done(this.route, this.cluster, hostRef, this.flags, this.responseStatus, this.requestBytes, this.responseBytes);
     ctx.metrics.record({
       reporter: inbound ? 'destination' : 'source',
-      source: inbound ? peer : ctx.self,
+      source: inbound ? recordedSource(peer, ctx.security) : ctx.self,
       destination: inbound ? ctx.self : peer,
       destinationService: service,
       requestProtocol: grpc ? 'grpc' : 'http',
       responseCode: this.flags === 'DC' && !this.responseStarted ? 0 : this.responseStatus,
       responseFlags: this.flags,
-      connectionSecurityPolicy: inbound ? 'none' : 'unknown',
+      connectionSecurityPolicy: inbound ? (ctx.security?.policy ?? 'none') : 'unknown',
       durationMs: performance.now() - this.startedAt,
       requestBytes: this.requestBytes,
       responseBytes: this.responseBytes,

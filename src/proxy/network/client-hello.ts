@@ -8,7 +8,8 @@ import type net from 'node:net';
 export const MAX_CLIENT_HELLO_RECORD = 16_384;
 const RECORD_HEADER = 5;
 
-export type ClientHelloResult = { done: false } | { done: true; sni: string | null };
+/** `alpn`: the ALPN protocol names offered (application_layer_protocol_negotiation), [] if none. */
+export type ClientHelloResult = { done: false } | { done: true; sni: string | null; alpn?: string[] };
 
 const NEED_MORE: ClientHelloResult = { done: false };
 const NO_SNI: ClientHelloResult = { done: true, sni: null };
@@ -30,7 +31,9 @@ export function parseClientHello(buf: Buffer): ClientHelloResult {
   const hsLen = ((body[1] ?? 0) << 16) | ((body[2] ?? 0) << 8) | (body[3] ?? 0);
   // A ClientHello split over several records is not parsed: no SNI.
   if (4 + hsLen > body.length) return NO_SNI;
-  return { done: true, sni: sniOf(body.subarray(4, 4 + hsLen)) };
+  const hello = body.subarray(4, 4 + hsLen);
+  const alpn = alpnOf(hello);
+  return alpn.length > 0 ? { done: true, sni: sniOf(hello), alpn } : { done: true, sni: sniOf(hello) };
 }
 
 /** Bounds-checked cursor over the ClientHello body; every read past the end yields -1. */
@@ -55,6 +58,44 @@ class Reader {
     if (n < 0 || this.pos + n > this.b.length) return null;
     const out = this.b.subarray(this.pos, this.pos + n);
     this.pos += n;
+    return out;
+  }
+}
+
+/** The ClientHello's extensions block, or null. */
+function extensionsOf(hello: Buffer): Buffer | null {
+  const r = new Reader(hello);
+  if (!r.skip(2 + 32)) return null; // legacy_version, random
+  if (!r.skip(r.u8())) return null; // session id
+  if (!r.skip(r.u16())) return null; // cipher suites
+  if (!r.skip(r.u8())) return null; // compression methods
+  const extLen = r.u16();
+  if (extLen < 0) return null; // no extensions
+  return r.take(extLen);
+}
+
+/** The ALPN names offered (extension 16); [] when absent or malformed. */
+function alpnOf(hello: Buffer): string[] {
+  const exts = extensionsOf(hello);
+  if (!exts) return [];
+  const e = new Reader(exts);
+  for (;;) {
+    const type = e.u16();
+    const len = e.u16();
+    if (type < 0 || len < 0) return [];
+    const data = e.take(len);
+    if (!data) return [];
+    if (type !== 0x0010) continue;
+    const s = new Reader(data);
+    const list = s.take(s.u16());
+    if (!list) return [];
+    const l = new Reader(list);
+    const out: string[] = [];
+    while (l.pos < list.length) {
+      const name = l.take(l.u8());
+      if (!name || name.length === 0) return [];
+      out.push(name.toString('latin1'));
+    }
     return out;
   }
 }
@@ -104,9 +145,10 @@ function normalize(name: Buffer): string | null {
  * connection that closes first is destroyed and `done` is not called. After `timeoutMs` without
  * a decision the SNI counts as absent.
  */
-export function peekSni(sock: net.Socket, timeoutMs: number, done: (sni: string | null, head: Buffer) => void): void {
+export function peekSni(sock: net.Socket, timeoutMs: number, done: (sni: string | null, head: Buffer, alpn: string[]) => void): void {
   let buf: Buffer = Buffer.alloc(0);
   let finished = false;
+  let alpn: string[] = [];
   const finish = (sni: string | null): void => {
     if (finished) return;
     finished = true;
@@ -115,12 +157,15 @@ export function peekSni(sock: net.Socket, timeoutMs: number, done: (sni: string 
     sock.off('end', onGone);
     sock.off('close', onGone);
     sock.pause();
-    done(sni, buf);
+    done(sni, buf, alpn);
   };
   const onData = (d: Buffer): void => {
     buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
     const r = parseClientHello(buf);
-    if (r.done) finish(r.sni);
+    if (r.done) {
+      alpn = r.alpn ?? [];
+      finish(r.sni);
+    }
     else if (buf.length >= RECORD_HEADER + MAX_CLIENT_HELLO_RECORD) finish(null);
   };
   const onGone = (): void => {

@@ -20,6 +20,8 @@ import { startTcpTimers } from './tcp-timeouts.js';
 import { TcpLog } from '../telemetry/access-log/tcp-log.js';
 import { authorizeConnection } from '../security/rbac/check.js';
 import type { RbacMetrics } from '../security/rbac/metrics.js';
+import { PLAINTEXT, type ConnectionSecurity } from '../security/identity.js';
+import { principalPeer } from '../security/peer-identity.js';
 
 /** How long a TLS passthrough listener waits for the ClientHello before using its default chain. */
 const SNI_TIMEOUT_MS = 15_000;
@@ -63,26 +65,33 @@ export class TcpProxy {
 
   constructor(private readonly deps: TcpProxyDeps) {}
 
-  accept(down: net.Socket, listener: ListenerConfig): void {
+  accept(down: net.Socket, listener: ListenerConfig, security: ConnectionSecurity = PLAINTEXT): void {
     // Network RBAC (AuthorizationPolicy at L4): a denied connection is closed before any upstream
     // connection exists. Envoy sets no response flag for it; the counter names the policy.
-    if (listener.networkRbac && authorizeConnection(listener, down, this.deps.rbacMetrics) !== undefined) {
+    if (listener.networkRbac && authorizeConnection(listener, down, this.deps.rbacMetrics, { security }) !== undefined) {
       this.fail(down, this.labels(listener, listener.tcpProxy), '-');
       return;
     }
     const chains = listener.sniChains;
     if (!chains) {
-      this.proxy(down, listener, listener.tcpProxy, null);
+      this.proxy(down, listener, listener.tcpProxy, null, security);
       return;
     }
     // TLS passthrough: the chain is picked by the ClientHello's SNI; the peeked bytes go first.
     down.setNoDelay(true);
     peekSni(down, SNI_TIMEOUT_MS, (sni, head) => {
-      this.proxy(down, listener, matchServerName(chains, sni)?.tcpProxy ?? listener.tcpProxy, head, sni ?? undefined);
+      this.proxy(down, listener, matchServerName(chains, sni)?.tcpProxy ?? listener.tcpProxy, head, security, sni ?? undefined);
     });
   }
 
-  private proxy(down: net.Socket, listener: ListenerConfig, cfg: TcpProxyConfig | undefined, head: Buffer | null, sni?: string): void {
+  private proxy(
+    down: net.Socket,
+    listener: ListenerConfig,
+    cfg: TcpProxyConfig | undefined,
+    head: Buffer | null,
+    security: ConnectionSecurity = PLAINTEXT,
+    sni?: string,
+  ): void {
     const inbound = listener.direction === 'INBOUND';
     const log = cfg?.accessLog ? new TcpLog(cfg.accessLog, down, sni) : null;
     if (!cfg) {
@@ -103,11 +112,12 @@ export class TcpProxy {
     const cluster = this.deps.clusters.get(pickTcpCluster(cfg, Math.random()));
     const labels: TcpConnectionLabels = {
       reporter: inbound ? 'destination' : 'source',
-      source: inbound ? null : this.deps.self,
+      // An mTLS caller is known by its certificate's principal (no metadata exchange on raw TCP).
+      source: inbound ? (security.peerPrincipal ? principalPeer(`spiffe://${security.peerPrincipal}`) : null) : this.deps.self,
       destination: inbound ? this.deps.self : null,
       destinationService: cluster?.config.service ?? null,
       responseFlags: '-',
-      connectionSecurityPolicy: inbound ? 'none' : 'unknown',
+      connectionSecurityPolicy: inbound ? security.policy : 'unknown',
     };
     const host = cluster?.pick();
     log?.target(cluster?.config.name, host?.key);

@@ -7,10 +7,11 @@
 // does with split_external_local_origin_errors off: a refused/failed connect counts as a 503
 // (LocalOriginConnectFailed), a connect timeout as a 504 (LocalOriginTimeout), a connect as a
 // success (LocalOriginConnectSuccessFinal) that resets the host's consecutive counts.
-import net from 'node:net';
+import type net from 'node:net';
 import type { ClusterRuntime } from '../upstream/cluster-manager.js';
 import type { Host } from '../upstream/host.js';
 import { applyTcpKeepalive } from './tcp-keepalive.js';
+import { upstreamTls } from '../security/upstream-tls.js';
 
 /** Envoy's connect_timeout when a cluster has none (Istio always sends one, 10s by default). */
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -44,7 +45,8 @@ export function connectTcpUpstream(cluster: ClusterRuntime, host: Host, done: (r
 
 function connect(cluster: ClusterRuntime, host: Host, release: () => void, done: (r: TcpUpstreamResult) => void): () => void {
   let settled = false;
-  const up = net.connect({ host: host.address, port: host.port, allowHalfOpen: true, noDelay: true });
+  // Plain TCP, or TLS when the endpoint's transport says so (auto mTLS, DestinationRule tls).
+  const { socket: up, ready } = upstreamTls.open(host, { allowHalfOpen: true });
   up.once('close', release);
   const ka = cluster.config.pool.tcpKeepalive;
   if (ka) applyTcpKeepalive(up, ka);
@@ -60,7 +62,7 @@ function connect(cluster: ClusterRuntime, host: Host, release: () => void, done:
   };
   const onError = (err: Error): void => fail('UF', err.message);
   up.once('error', onError);
-  up.once('connect', () => {
+  up.once(ready, () => {
     if (settled) return;
     settled = true;
     clearTimeout(timer);

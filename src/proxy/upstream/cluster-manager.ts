@@ -7,6 +7,7 @@ import { ProxyError } from '../errors.js';
 import { ClusterPool, type AcquireCallback, type Connector } from './circuit-breaker.js';
 import { Host } from './host.js';
 import { acquireStream, closeSession } from '../http/h2/client-sessions.js';
+import { selectTransport } from '../security/tls-config.js';
 import type { Picker } from './lb/picker.js';
 import { pickerFor } from './lb/make.js';
 import { eligibleHosts, OutlierDetector, outlierStatus, realClock, type OutlierClock } from './outlier/detector.js';
@@ -188,6 +189,13 @@ export class ClusterManager {
           h.endpoint = ep;
         }
         this.poolOf.set(h, c.pool);
+        // A changed transport (mTLS on/off, other TLS settings): pooled connections are not reused.
+        const transport = selectTransport(c.config.transport, ep.transportMatch);
+        if ((transport?.key ?? null) !== (h.transport?.key ?? null)) {
+          h.closeIdle();
+          closeSession(h);
+        }
+        h.transport = transport;
         return h;
       });
     }

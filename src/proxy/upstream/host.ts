@@ -1,6 +1,7 @@
 // One upstream endpoint and its idle keep-alive connections.
 import type { EndpointConfig } from '../config/types.js';
 import type { UpstreamConnection } from './upstream-connection.js';
+import type { UpstreamTls } from '../security/tls-config.js';
 
 export class Host {
   /** Requests in flight (for LEAST_REQUEST). */
@@ -10,6 +11,8 @@ export class Host {
   open = 0;
   /** When the host joined its cluster (cluster clock, ms): slow start counts from here. */
   addedAt = 0;
+  /** How connections to this host are made (cluster transport for its endpoint); null: plaintext. */
+  transport: UpstreamTls | null = null;
 
   constructor(
     readonly address: string,

@@ -1,11 +1,12 @@
 // One HTTP/1.1 connection to an upstream host: writes a request, parses the response strictly and
 // streams its body to whoever owns the connection for that exchange. Reused when both sides agree.
-import net from 'node:net';
+import type net from 'node:net';
 import { parseResponseHead, responseHasBody, type ResponseHead } from '../http/codec/h1/response-parser.js';
 import { ChunkedDecoder } from '../http/codec/h1/chunked.js';
 import { CodecError } from '../http/codec/h1/errors.js';
 import { ProxyError } from '../errors.js';
 import type { Host } from './host.js';
+import { connectFailureReason, upstreamTls } from '../security/upstream-tls.js';
 
 export interface ResponseSink {
   /** Request method, to know whether the response has a body (HEAD). */
@@ -48,14 +49,15 @@ export class UpstreamConnection {
     connectTimeoutMs: number,
     onConnect: (err: ProxyError | null) => void,
   ) {
-    const socket = net.connect({ host: host.address, port: host.port, noDelay: true });
+    // Plaintext or TLS by the host's transport (../security/upstream-tls.ts).
+    const { socket, ready } = upstreamTls.open(host);
     this.socket = socket;
     let timer: NodeJS.Timeout | null = setTimeout(() => {
       timer = null;
       socket.destroy();
       onConnect(new ProxyError('UF', 'connect timeout'));
     }, connectTimeoutMs);
-    socket.once('connect', () => {
+    socket.once(ready, () => {
       if (timer) clearTimeout(timer);
       timer = null;
       this.connected = true;
@@ -67,7 +69,7 @@ export class UpstreamConnection {
         if (timer) {
           clearTimeout(timer);
           timer = null;
-          onConnect(new ProxyError('UF', err.code === 'ECONNREFUSED' ? 'delayed connect error: Connection refused' : (err.code ?? err.message)));
+          onConnect(new ProxyError('UF', connectFailureReason(err)));
         }
         return;
       }

@@ -2,6 +2,7 @@
 // that host as multiplexed streams. A session that received GOAWAY or closed is forgotten and the
 // next request opens a new one; streams already open on it finish. Idle sessions close after the
 // pool's idle timeout.
+import { connectFailureReason, upstreamTls } from '../../security/upstream-tls.js';
 import http2 from 'node:http2';
 import { ProxyError } from '../../errors.js';
 import type { Host } from '../../upstream/host.js';
@@ -56,7 +57,9 @@ export function withSession(host: Host, connectTimeoutMs: number, idleTimeoutMs:
 }
 
 function open(host: Host, connectTimeoutMs: number, idleTimeoutMs: number): Entry {
-  const session = http2.connect(`http://${host.address}:${host.port}`, { settings: { enablePush: false } });
+  // Over TLS when the host's transport says so (mTLS / DestinationRule TLS, ../../security/upstream-tls.ts).
+  const tlsConnection = host.transport ? { createConnection: () => upstreamTls.open(host).socket } : {};
+  const session = http2.connect(`http://${host.address}:${host.port}`, { settings: { enablePush: false }, ...tlsConnection });
   const entry: Entry = { session, connected: false, waiters: [] };
   sessions.set(host, entry);
   const forget = (): void => {
@@ -83,7 +86,7 @@ function open(host: Host, connectTimeoutMs: number, idleTimeoutMs: number): Entr
     if (timer) {
       clearTimeout(timer);
       timer = null;
-      settle(new ProxyError('UF', err.code === 'ECONNREFUSED' ? 'delayed connect error: Connection refused' : (err.code ?? err.message)));
+      settle(new ProxyError('UF', connectFailureReason(err)));
     }
   });
   session.on('goaway', forget);
