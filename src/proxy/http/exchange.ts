@@ -1,6 +1,5 @@
 // One request/response exchange: route → cluster → host → upstream connection, then the response
 // streamed back. Implements the upstream's ResponseSink. Every failure is a ProxyError with a flag.
-import crypto from 'node:crypto';
 import type { RequestHead } from './codec/h1/request-parser.js';
 import type { ResponseHead } from './codec/h1/response-parser.js';
 import { CRLF, LAST_CHUNK, chunkHeader, lastChunkWithTrailers } from './codec/h1/chunked.js';
@@ -21,12 +20,13 @@ import type { AttemptOutcome } from './retry/policy.js';
 import { RouteFilterRun, type FilterStep } from './filters/run.js';
 import type { RequestMirror } from './filters/mirror.js';
 import { requestHash } from '../upstream/lb/hash-key.js';
-import { openTunnel, upgradeRequestHeaders } from './upgrade.js';
+import { openTunnel } from './upgrade.js';
+import { buildUpstreamHead } from './request-head.js';
 import type { RequestAuth } from '../security/identity.js';
 import { runJwtAuthn, type AuthnOutcome } from '../security/jwt/authenticate.js';
 import type { HttpLogTap } from '../telemetry/access-log/http-tap.js';
 import { authorizeRequest, normalizedPath } from '../security/rbac/check.js';
-import { inboundPeer, isForgeableIdentityHeader, outboundPeer, recordedSource, xfccLine } from '../security/peer-identity.js';
+import { outboundPeer, recordedSource } from '../security/peer-identity.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -169,47 +169,11 @@ export class Exchange {
 
   private buildRequestHead(target: string, hostValue: string): string {
     const req = this.req;
-    const h = this.filters ? this.filters.requestHeaders(this.cluster!.config.name, req.headers) : req.headers;
-    const tokens = req.connectionTokens;
-    let s = `${req.method} ${target} HTTP/1.1\r\nhost: ${hostValue}\r\n`;
-    let hasRequestId = false;
-    let hasProto = false;
-    let xff: string | undefined;
-    for (let i = 0; i < h.length; i += 2) {
-      const name = h[i]!;
-      const value = h[i + 1]!;
-      if (name === 'host' || name === 'expect' || name === 'content-length' || isHopByHop(name, tokens)) continue;
-      if (name === PEER_METADATA_HEADER) {
-        if (this.inbound) this.peer = inboundPeer(value, this.ctx.security);
-        continue;
-      }
-      if (this.inbound && isForgeableIdentityHeader(name)) continue;
-      if (name === 'x-request-id') hasRequestId = true;
-      else if (name === 'x-forwarded-proto') hasProto = true;
-      else if (name === 'x-forwarded-for') {
-        xff = value;
-        continue;
-      }
-      s += `${name}: ${value}\r\n`;
-    }
-    if (this.ctx.listener.hcm.useRemoteAddress) {
-      const remote = this.down.remoteAddress;
-      s += `x-forwarded-for: ${xff ? `${xff}, ${remote}` : remote}\r\n`;
-    } else if (xff !== undefined) {
-      s += `x-forwarded-for: ${xff}\r\n`;
-    }
-    if (!hasProto) s += 'x-forwarded-proto: http\r\n';
-    if (!hasRequestId) s += `x-request-id: ${crypto.randomUUID()}\r\n`;
-    if (!this.inbound) s += `${PEER_METADATA_HEADER}: ${this.ctx.selfHeader}\r\n`;
-    else s += xfccLine(this.ctx.security, this.ctx.selfSpiffeId?.());
-    s += upgradeRequestHeaders(req, this.ctx.listener.hcm.websocket);
-    if (req.chunked) {
-      this.upstreamChunked = true;
-      s += 'transfer-encoding: chunked\r\n';
-    } else if (req.contentLength >= 0) {
-      s += `content-length: ${req.contentLength}\r\n`;
-    }
-    return `${s}\r\n`;
+    const headers = this.filters ? this.filters.requestHeaders(this.cluster!.config.name, req.headers) : req.headers;
+    const u = buildUpstreamHead(req, headers, target, hostValue, this.ctx, this.down.remoteAddress);
+    if (u.chunked) this.upstreamChunked = true;
+    if (u.peer) this.peer = u.peer;
+    return u.head;
   }
 
   private connect(forceNew: boolean): void {
