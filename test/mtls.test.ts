@@ -125,7 +125,7 @@ describe('mTLS between sidecars', { timeout: 240_000 }, () => {
       return metricValue(s, 'istio_requests_total', { reporter: 'destination', connection_security_policy: 'mutual_tls', source_principal: CLIENT_ID, source_workload: 'productpage' }) >= 1;
     });
     const c = (await httpGet(`http://${m.client.admin}/stats/prometheus`)).body;
-    assert.ok(metricValue(c, 'istio_requests_total', { reporter: 'source', destination_principal: SERVER_ID, destination_workload: 'reviews', response_code: '200' }) >= 1, c);
+    assert.ok(metricValue(c, 'istio_requests_total', { reporter: 'source', source_principal: CLIENT_ID, destination_principal: SERVER_ID, destination_workload: 'reviews', response_code: '200' }) >= 1, c);
   });
 
   it('TCP (tcp_proxy) over mTLS: encrypted between the sidecars, the caller known by its certificate', async () => {

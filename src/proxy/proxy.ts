@@ -138,6 +138,16 @@ export class Proxy {
     });
   }
 
+  private selfMtls: PeerMetadata | null = null;
+
+  /** `self` carrying the current SPIFFE ID, rebuilt only when the ID changes (metrics memoize peers by object). */
+  private selfWithPrincipal(): PeerMetadata {
+    const id = this.mtlsIdentity?.certificate()?.spiffeId ?? '';
+    if (!id) return this.self;
+    if (this.selfMtls?.principal !== id) this.selfMtls = { ...this.self, principal: id };
+    return this.selfMtls;
+  }
+
   private setListeners(l: ReadonlyMap<string, ListenerConfig>): void {
     this.metrics.setOverrides(reporterOverridesOf(l.values()));
     for (const [name, cfg] of l) {
@@ -155,6 +165,7 @@ export class Proxy {
         accessLog: httpAccessLogFor(cfg.hcm.accessLog, this.metrics.needsAttributes),
         rbacMetrics: this.rbacMetrics,
         selfSpiffeId: () => this.mtlsIdentity?.certificate()?.spiffeId,
+        selfWithPrincipal: () => this.selfWithPrincipal(),
       };
       this.contexts.set(name, ctx);
     }

@@ -35,4 +35,6 @@ export interface HcmContext {
   readonly security?: ConnectionSecurity;
   /** This proxy's SPIFFE ID (XFCC By=), when it has a certificate. */
   selfSpiffeId?(): string | undefined;
+  /** `self` with this proxy's SPIFFE ID as principal (the source reporter over mTLS); one object per ID. */
+  selfWithPrincipal?(): PeerMetadata;
 }

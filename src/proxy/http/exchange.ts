@@ -547,7 +547,8 @@ export class Exchange {
     this.log?.done(this.route, this.cluster, hostRef, this.flags, this.responseStatus, this.requestBytes, this.responseBytes);
     ctx.metrics.record({
       reporter: inbound ? 'destination' : 'source',
-      source: inbound ? recordedSource(peer, ctx.security) : ctx.self,
+      // Over mTLS (the peer's principal was verified) the source reporter names its own identity.
+      source: inbound ? recordedSource(peer, ctx.security) : peer?.principal && ctx.selfWithPrincipal ? ctx.selfWithPrincipal() : ctx.self,
       destination: inbound ? ctx.self : peer,
       destinationService: service,
       requestProtocol: grpc ? 'grpc' : 'http',
