@@ -76,7 +76,16 @@ export interface ControlPlaneHandle extends Proc {
   http: string;
 }
 
-export async function startControlPlane(opts: { configDir: string; stateDir?: string; xdsPort: number; httpPort: number; debounceMs?: number; host?: string }): Promise<ControlPlaneHandle> {
+export async function startControlPlane(opts: {
+  configDir: string;
+  stateDir?: string;
+  xdsPort: number;
+  httpPort: number;
+  debounceMs?: number;
+  host?: string;
+  /** More control-plane flags (e.g. --secure-xds-address for the CA). */
+  extraArgs?: string[];
+}): Promise<ControlPlaneHandle> {
   const stateDir = opts.stateDir ?? tempDir('state');
   // `host`: a test's own loopback address, so its ports never collide with other tests'.
   const xds = `${opts.host ?? '127.0.0.1'}:${opts.xdsPort}`;
@@ -89,6 +98,7 @@ export async function startControlPlane(opts: { configDir: string; stateDir?: st
     '--http-address', http,
     '--debounce-after-ms', String(opts.debounceMs ?? 50),
     '--debounce-max-ms', '2000',
+    ...(opts.extraArgs ?? []),
   ]);
   await waitFor('control plane ready', () => p.output().includes('weft-control-plane ready'), 15_000, p);
   return { ...p, configDir: opts.configDir, stateDir, xds, http };
@@ -114,6 +124,8 @@ export async function startProxy(opts: {
   locality?: string;
   /** --cert-dir: file-mounted workload certificate (mTLS). */
   certDir?: string;
+  /** More proxy flags (e.g. the CA flags --ca-address, --ca-root-file, --token-file). */
+  extraArgs?: string[];
 }): Promise<ProxyHandle> {
   const labels = Object.entries(opts.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
   const args = [
@@ -130,6 +142,7 @@ export async function startProxy(opts: {
   if (opts.portMap) args.push('--port-map', opts.portMap);
   if (opts.locality) args.push('--locality', opts.locality);
   if (opts.certDir) args.push('--cert-dir', opts.certDir);
+  if (opts.extraArgs) args.push(...opts.extraArgs);
   const p = startProcess(args);
   const admin = `${opts.ip}:15000`;
   if (opts.waitReady !== false) {
