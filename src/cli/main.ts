@@ -17,6 +17,7 @@ const VERB_MODULES: Readonly<Record<string, () => Promise<VerbRunner>>> = {
   get: async () => (await import('./get.js')).runGet,
   analyze: async () => (await import('./analyze.js')).runAnalyze,
   'proxy-status': async () => (await import('./proxy-status.js')).runProxyStatus,
+  'prometheus-config': async () => (await import('./prometheus-config.js')).runPrometheusConfig,
   restart: async () => (await import('./restart.js')).runRestart,
   version: async () => (await import('./version.js')).runVersion,
 };

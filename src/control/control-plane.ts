@@ -82,6 +82,7 @@ export class ControlPlane {
       ads: this.ads,
       metrics: this.metrics,
       onApplied: () => this.store.setLayer('applied', this.applied.list()),
+      httpAddress: () => this.debug?.address ?? this.opts.http,
     });
     this.debug = await startDebugServer(backend, this.opts.http);
     this.httpPort = this.debug.address.port;
@@ -93,5 +94,6 @@ export class ControlPlane {
     this.registry.stop();
     await this.ads.stop();
     await this.debug?.close();
+    this.metrics.process.stop();
   }
 }

@@ -39,6 +39,7 @@ async function main(): Promise<void> {
       cluster: { type: 'string', default: 'Kubernetes' },
       'drain-seconds': { type: 'string', default: '5' },
       'drain-grace-seconds': { type: 'string', default: '1' },
+      'metrics-expiry-seconds': { type: 'string', default: '600' },
     },
   });
   const type = v.type === 'router' ? 'router' : v.type === 'sidecar' ? 'sidecar' : null;
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     ADMIN_ADDRESS: `${ip}:${adminPort}`,
     OUTBOUND_PORT: Number(v['outbound-port']),
     CLUSTER_ID: v.cluster ?? 'Kubernetes',
+    STATS_PORT: Number(v['stats-port']),
     PORT_MAP: portMap,
   };
   const log = (msg: string): void => {
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
     log,
     drainGraceMs,
     drainTimeoutMs,
+    metricsExpiryMs: seconds(v['metrics-expiry-seconds'], '--metrics-expiry-seconds'),
   });
   await proxy.start();
   process.stdout.write(`weft-proxy started ${metadata.NAME} admin=${metadata.ADMIN_ADDRESS}\n`);

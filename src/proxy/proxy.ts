@@ -21,6 +21,7 @@ import { registerRetryMetrics } from './http/retry/controller.js';
 import { Drainer, type DrainStatus } from './drain.js';
 import { TcpProxy } from './network/tcp-proxy.js';
 import { TcpMetrics } from './telemetry/tcp-metrics.js';
+import { startTelemetryUpkeep, type TelemetryUpkeep } from './telemetry/upkeep.js';
 
 export interface ProxyOptions {
   xdsAddress: string;
@@ -31,6 +32,8 @@ export interface ProxyOptions {
   /** Drain: how long listeners keep accepting, and the bound on the whole drain. */
   drainGraceMs?: number;
   drainTimeoutMs?: number;
+  /** Series idle this long leave the scrape (0: never). Default DEFAULT_METRICS_EXPIRY_MS. */
+  metricsExpiryMs?: number;
 }
 
 export const DEFAULT_DRAIN_GRACE_MS = 1_000;
@@ -52,6 +55,7 @@ export class Proxy {
   private readonly tcp: TcpProxy;
   private servers: http.Server[] = [];
   private readonly startedAt = Date.now();
+  private readonly upkeep: TelemetryUpkeep;
 
   constructor(private readonly opts: ProxyOptions) {
     const m = opts.metadata;
@@ -91,6 +95,7 @@ export class Proxy {
       log: opts.log,
     });
     registerRetryMetrics(this.registry);
+    this.upkeep = startTelemetryUpkeep(this.registry, opts.metricsExpiryMs);
     this.registry.gauge({
       name: 'envoy_server_uptime',
       help: 'Seconds since the proxy started.',
@@ -204,6 +209,7 @@ export class Proxy {
 
   async stop(): Promise<void> {
     this.ads.stop();
+    this.upkeep.stop();
     this.drainer.dispose();
     this.listeners.closeAll();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));

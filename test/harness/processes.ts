@@ -76,10 +76,10 @@ export interface ControlPlaneHandle extends Proc {
   http: string;
 }
 
-export async function startControlPlane(opts: { configDir: string; stateDir?: string; xdsPort: number; httpPort: number; debounceMs?: number }): Promise<ControlPlaneHandle> {
+export async function startControlPlane(opts: { configDir: string; stateDir?: string; xdsPort: number; httpPort: number; debounceMs?: number; host?: string }): Promise<ControlPlaneHandle> {
   const stateDir = opts.stateDir ?? tempDir('state');
-  const xds = `127.0.0.1:${opts.xdsPort}`;
-  const http = `127.0.0.1:${opts.httpPort}`;
+  const xds = `${opts.host ?? '127.0.0.1'}:${opts.xdsPort}`;
+  const http = `${opts.host ?? '127.0.0.1'}:${opts.httpPort}`;
   const p = startProcess([
     CONTROL_MAIN,
     '--config-dir', opts.configDir,
@@ -109,6 +109,8 @@ export async function startProxy(opts: {
   serviceAccount?: string;
   portMap?: string;
   waitReady?: boolean;
+  /** More proxy flags, e.g. ['--metrics-expiry-seconds', '2']. */
+  extraArgs?: string[];
 }): Promise<ProxyHandle> {
   const labels = Object.entries(opts.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
   const args = [
@@ -123,6 +125,7 @@ export async function startProxy(opts: {
     '--service-account', opts.serviceAccount ?? opts.workload,
   ];
   if (opts.portMap) args.push('--port-map', opts.portMap);
+  if (opts.extraArgs) args.push(...opts.extraArgs);
   const p = startProcess(args);
   const admin = `${opts.ip}:15000`;
   if (opts.waitReady !== false) {

@@ -57,6 +57,7 @@ function proxyFromNode(node: DiscoveryRequest['node']): ProxyModel {
     PORT_MAP: portMap,
   };
   if (typeof md.OUTBOUND_PORT === 'number') metadata.OUTBOUND_PORT = md.OUTBOUND_PORT;
+  if (typeof md.STATS_PORT === 'number') metadata.STATS_PORT = md.STATS_PORT;
   return { id: node?.id ?? `${metadata.type}~${metadata.INSTANCE_IP}~${metadata.NAME}`, metadata };
 }
 

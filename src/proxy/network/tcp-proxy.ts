@@ -103,6 +103,7 @@ export class TcpProxy {
     host.active++;
     let done = false;
     const up = net.connect({ host: host.address, port: host.port, allowHalfOpen: true, noDelay: true });
+    host.stats?.track(up);
     const timer = setTimeout(() => failConnect(), cluster.config.connectTimeoutMs > 0 ? cluster.config.connectTimeoutMs : 10_000);
     const failConnect = (): void => {
       if (done) return;

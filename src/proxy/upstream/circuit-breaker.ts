@@ -3,6 +3,7 @@
 // room for a new one waits in a FIFO pending queue of at most max_pending_requests, served as
 // connections free up; beyond that it fails fast with UO. max_requests caps requests in flight.
 // Also: max_requests_per_connection, the idle timeout of pooled connections and TCP keepalive.
+import { ClusterStats } from './cluster-stats.js';
 import { UNLIMITED, type PoolConfig } from '../config/cluster-policy.js';
 import { ProxyError } from '../errors.js';
 import type { Host } from './host.js';
@@ -26,6 +27,8 @@ const MAX_IDLE = 64;
 const NOOP = (): void => {};
 
 export class ClusterPool {
+  /** Envoy's upstream stats of this cluster (kept with the pool across config updates). */
+  readonly stats = new ClusterStats();
   /** Connections open or opening, across this cluster's hosts. */
   open = 0;
   /** Requests that overflowed a limit (upstream_rq_pending_overflow). */
@@ -114,6 +117,7 @@ export class ClusterPool {
       if (err) cb(err, null, false);
       else cb(null, conn, false);
     });
+    this.stats.track(conn.socket);
     const ka = this.config.tcpKeepalive;
     if (ka) conn.socket.setKeepAlive(true, ka.timeMs);
     conn.socket.once('close', () => {

@@ -1,6 +1,7 @@
 // One upstream endpoint and its idle keep-alive connections.
 import type { EndpointConfig } from '../config/types.js';
 import type { UpstreamConnection } from './upstream-connection.js';
+import type { ClusterStats } from './cluster-stats.js';
 
 export class Host {
   /** Requests in flight (for LEAST_REQUEST). */
@@ -10,6 +11,8 @@ export class Host {
   open = 0;
   /** When the host joined its cluster (cluster clock, ms): slow start counts from here. */
   addedAt = 0;
+  /** Its cluster's upstream stats (connections opened to this host are counted there). */
+  stats: ClusterStats | null = null;
 
   constructor(
     readonly address: string,

@@ -3,6 +3,7 @@
 // next request opens a new one; streams already open on it finish. Idle sessions close after the
 // pool's idle timeout.
 import http2 from 'node:http2';
+import net from 'node:net';
 import { ProxyError } from '../../errors.js';
 import type { Host } from '../../upstream/host.js';
 import type { AcquireCallback } from '../../upstream/circuit-breaker.js';
@@ -56,7 +57,15 @@ export function withSession(host: Host, connectTimeoutMs: number, idleTimeoutMs:
 }
 
 function open(host: Host, connectTimeoutMs: number, idleTimeoutMs: number): Entry {
-  const session = http2.connect(`http://${host.address}:${host.port}`, { settings: { enablePush: false } });
+  const session = http2.connect(`http://${host.address}:${host.port}`, {
+    settings: { enablePush: false },
+    // Our own socket, so the cluster's stats can count the connection and its bytes.
+    createConnection: () => {
+      const socket = net.connect({ host: host.address, port: host.port, noDelay: true });
+      host.stats?.track(socket);
+      return socket;
+    },
+  });
   const entry: Entry = { session, connected: false, waiters: [] };
   sessions.set(host, entry);
   const forget = (): void => {
