@@ -82,6 +82,8 @@ test('both peers known: every label from the peers, the service and the request'
     response_code: '200',
     response_flags: '-',
     connection_security_policy: 'unknown',
+    source_cluster: 'local',
+    destination_cluster: 'local',
   });
   // Labels are exported in Istio's order.
   const line = requestsLine(request());
@@ -260,15 +262,28 @@ test('a reused peer object is resolved once, and re-resolved when mutated', () =
 test('metadata that differs only in non-label fields shares one series', () => {
   const registry = new Registry();
   const m = new IstioMetrics(registry);
-  m.record(request({ source: { ...frontend, cluster: 'a', serviceAccount: 'x' } }));
-  m.record(request({ source: { ...frontend, cluster: 'b', serviceAccount: 'y' } }));
+  m.record(request({ source: { ...frontend, serviceAccount: 'x' } }));
+  m.record(request({ source: { ...frontend, serviceAccount: 'y' } }));
   m.record(request({ source: null }));
-  m.record(request({ source: { ...frontend, workload: '', namespace: '', app: '', version: 'unknown', principal: '' } }));
+  m.record(request({ source: { ...frontend, workload: '', namespace: '', app: '', version: 'unknown', principal: '', cluster: '' } }));
   const p = parseExposition(registry.render());
   assert.equal(sampleValue(p, 'istio_requests_total', { source_workload: 'frontend-v1' }), 2);
   // An all-empty peer with version "unknown" has exactly the labels of a missing peer.
   assert.equal(sampleValue(p, 'istio_requests_total', { source_workload: 'unknown' }), 2);
   assert.equal(m.cachedSeries, 2);
+});
+
+test('the peer cluster is the source_cluster / destination_cluster label; a missing one is unknown', () => {
+  const registry = new Registry();
+  const m = new IstioMetrics(registry);
+  m.record(request({ source: { ...frontend, cluster: 'east' } }));
+  m.record(request({ source: { ...frontend, cluster: 'west' } }));
+  m.record(request({ source: { ...frontend, cluster: 'west' } }));
+  m.record(request({ source: { ...frontend, cluster: '' }, destination: null }));
+  const p = parseExposition(registry.render());
+  assert.equal(sampleValue(p, 'istio_requests_total', { source_cluster: 'east', destination_cluster: 'local' }), 1);
+  assert.equal(sampleValue(p, 'istio_requests_total', { source_cluster: 'west', destination_cluster: 'local' }), 2);
+  assert.equal(sampleValue(p, 'istio_requests_total', { source_cluster: 'unknown', destination_cluster: 'unknown' }), 1);
 });
 
 test('many distinct peers: caches start over but counts stay right', () => {

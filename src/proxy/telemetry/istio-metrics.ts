@@ -38,6 +38,8 @@ export const ISTIO_LABEL_NAMES = [
   'response_code',
   'response_flags',
   'connection_security_policy',
+  'source_cluster',
+  'destination_cluster',
 ] as const;
 
 export type IstioLabelName = (typeof ISTIO_LABEL_NAMES)[number];
@@ -92,6 +94,7 @@ interface PeerMemo {
   principal: string;
   app: string;
   version: string;
+  cluster: string;
 }
 
 interface ServiceMemo {
@@ -114,7 +117,7 @@ interface SeriesBundle {
 const UNKNOWN = 'unknown';
 const SEP = LABEL_KEY_SEPARATOR;
 const CODE_STRINGS: string[] = Array.from({ length: 600 }, (_, i) => String(i));
-const NO_PEER: readonly string[] = Array.from({ length: 7 }, () => UNKNOWN);
+const NO_PEER: readonly string[] = Array.from({ length: 8 }, () => UNKNOWN);
 const NO_SERVICE: readonly string[] = [UNKNOWN, UNKNOWN, UNKNOWN];
 
 // Key layout. k1 = src + SEGMENTS * dst (a small integer); k2 = svc + SEGMENTS * (code slot +
@@ -231,13 +234,14 @@ export class IstioMetrics {
       m.namespace === p.namespace &&
       m.principal === p.principal &&
       m.app === p.app &&
-      m.version === p.version
+      m.version === p.version &&
+      m.cluster === p.cluster
     ) {
       return m.id;
     }
     const id = this.intern(peerLabels(p));
-    const { workload, namespace, principal, app, version } = p;
-    this.peerMemos.set(p, { id, workload, namespace, principal, app, version });
+    const { workload, namespace, principal, app, version, cluster } = p;
+    this.peerMemos.set(p, { id, workload, namespace, principal, app, version, cluster });
     return id;
   }
 
@@ -253,7 +257,7 @@ export class IstioMetrics {
     return id;
   }
 
-  /** Sanitized values join without ambiguity, and 7-value and 3-value sets never coincide. */
+  /** Sanitized values join without ambiguity, and 8-value and 3-value sets never coincide. */
   private intern(values: readonly string[]): number {
     const content = values.join(SEP);
     let id = this.segmentIds.get(content);
@@ -392,7 +396,7 @@ function assembleLabels(
   const at = (a: readonly string[], i: number): string => a[i] ?? UNKNOWN;
   return [
     clean(String(r.reporter)),
-    ...src,
+    ...src.slice(0, 7),
     at(dst, 0), // workload
     at(dst, 1), // namespace
     at(dst, 2), // principal
@@ -405,10 +409,12 @@ function assembleLabels(
     codeString(r.responseCode),
     clean(String(r.responseFlags || '-')),
     clean(String(r.connectionSecurityPolicy)),
+    at(src, 7), // cluster
+    at(dst, 7),
   ];
 }
 
-/** workload, namespace, principal, app, version, canonical service, canonical revision. */
+/** workload, namespace, principal, app, version, canonical service, canonical revision, cluster. */
 function peerLabels(p: PeerMetadata): string[] {
   return [
     clean(p.workload || UNKNOWN),
@@ -418,6 +424,7 @@ function peerLabels(p: PeerMetadata): string[] {
     clean(p.version || UNKNOWN),
     clean(p.app || p.workload || UNKNOWN),
     clean(p.version || 'latest'),
+    clean(p.cluster || UNKNOWN),
   ];
 }
 
