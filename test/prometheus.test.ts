@@ -430,10 +430,12 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
     [`${side}_version`]: version,
     [`${side}_canonical_service`]: app === 'unknown' ? workload : app,
     [`${side}_canonical_revision`]: version === 'unknown' ? 'latest' : version,
+    [`${side}_cluster`]: 'Kubernetes',
   });
   const UNKNOWN_PEER = (side: 'source' | 'destination'): Record<string, string> => ({
     ...peer(side, 'unknown', 'unknown', 'unknown', 'unknown'),
     [`${side}_canonical_revision`]: 'unknown',
+    [`${side}_cluster`]: 'unknown',
   });
   const service = (name: string, ns: string, host = `${name}.${ns}.svc.cluster.local`): Record<string, string> => ({
     destination_service: host,
@@ -474,6 +476,15 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
       response_flags: '-',
       connection_security_policy: 'unknown',
     });
+  });
+
+  it('gRPC message counters: one message each way per unary call, every message of the bidi stream', async () => {
+    const expected = sent.greeter - 1 + sent.bidiMessages; // the bidi stream is one of sent.greeter
+    for (const name of ['istio_request_messages_total', 'istio_response_messages_total']) {
+      const got = byLabels(await prom.query(`sum(${name}{destination_service_name="greeter"}) by (reporter)`), 'reporter');
+      assert.deepEqual(Object.fromEntries(sortedEntries(got)), { destination: expected, source: expected }, name);
+    }
+    assert.deepEqual(await prom.query('istio_request_messages_total{destination_service_name="reviews"}'), []);
   });
 
   it('labels: mesh → mesh TCP', async () => {

@@ -16,6 +16,7 @@ import type { DownstreamConnection } from './downstream.js';
 import { PEER_METADATA_HEADER, type PeerMetadata } from '../../xds/node-metadata.js';
 import { isHopByHop, peerCache, peerFromWorkloadMetadata } from './peers.js';
 import { RetryController, RETRY_BUFFER_LIMIT } from './retry/controller.js';
+import { GrpcMessageCounts } from '../telemetry/grpc-messages.js';
 import { grpcStatusOf } from './retry/outcome.js';
 import type { AttemptOutcome } from './retry/policy.js';
 import { RouteFilterRun, type FilterStep } from './filters/run.js';
@@ -39,6 +40,7 @@ export class Exchange {
   private flags = '-';
   private requestBytes = 0;
   private responseBytes = 0;
+  private readonly grpcMessages: GrpcMessageCounts | null;
   private finished = false;
   private timer: NodeJS.Timeout | null = null;
   private peer: PeerMetadata | null = null;
@@ -66,6 +68,7 @@ export class Exchange {
     private readonly req: RequestHead,
   ) {
     this.keepAlive = req.keepAlive;
+    this.grpcMessages = GrpcMessageCounts.forContentType(this.headerValue('content-type'));
     // A request without a body is complete as soon as its head is.
     this.requestEnded = !req.chunked && req.contentLength <= 0;
     ctx.stats.downstreamRq++;
@@ -249,6 +252,7 @@ export class Exchange {
   onRequestBody(data: Buffer): void {
     if (this.finished) return;
     this.requestBytes += data.length;
+    this.grpcMessages?.requestData(data);
     this.retry?.bufferBody(data);
     this.mirror?.data(data);
     const up = this.upstream;
@@ -316,6 +320,7 @@ export class Exchange {
 
   onBody(data: Buffer): boolean {
     this.responseBytes += data.length;
+    this.grpcMessages?.responseData(data);
     if (this.responseChunked) {
       this.emit(chunkHeader(data.length));
       this.emit(data);
@@ -563,6 +568,7 @@ export class Exchange {
       durationMs: performance.now() - this.startedAt,
       requestBytes: this.requestBytes,
       responseBytes: this.responseBytes,
+      grpcMessages: this.grpcMessages,
     });
     if (this.flags !== 'DC') this.down.exchangeDone(this.keepAlive);
   }

@@ -79,6 +79,8 @@ export interface RequestRecord {
   durationMs: number;
   requestBytes: number;
   responseBytes: number;
+  /** gRPC streams: messages each way (istio_request_messages_total / istio_response_messages_total). */
+  grpcMessages?: { request: number; response: number } | null;
 }
 
 export interface IstioMetricsOptions {
@@ -136,6 +138,8 @@ export class IstioMetrics {
   readonly duration: Histogram;
   readonly requestBytes: Histogram;
   readonly responseBytes: Histogram;
+  readonly requestMessages: Counter;
+  readonly responseMessages: Counter;
   private readonly clusterSuffix: string;
   /** k1 -> k2 -> the four series. */
   private readonly bundles = new Map<number, Map<number, SeriesBundle>>();
@@ -177,6 +181,16 @@ export class IstioMetrics {
       labelNames,
       buckets: BYTES_BUCKETS,
     });
+    this.requestMessages = registry.counter({
+      name: 'istio_request_messages_total',
+      help: 'gRPC messages sent by the client.',
+      labelNames,
+    });
+    this.responseMessages = registry.counter({
+      name: 'istio_response_messages_total',
+      help: 'gRPC messages sent by the server.',
+      labelNames,
+    });
     this.clusterSuffix = clusterSuffix(opts.clusterDomain);
     // A dropped series (expiry, registry.remove) invalidates the bundle that holds it.
     const forget = (child: { key: string }): void => {
@@ -201,6 +215,12 @@ export class IstioMetrics {
     b.duration.observe(r.durationMs);
     b.requestBytes.observe(r.requestBytes);
     b.responseBytes.observe(r.responseBytes);
+    const g = r.grpcMessages;
+    if (g) {
+      // gRPC only: one lookup per stream by the request series' label values.
+      this.requestMessages.labelsFrom(b.requests.labelValues).inc(g.request);
+      this.responseMessages.labelsFrom(b.requests.labelValues).inc(g.response);
+    }
   }
 
   /** Number of cached label sets (tests, debugging). */
