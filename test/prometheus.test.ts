@@ -246,7 +246,7 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
         60_000,
       );
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nexpected ${JSON.stringify(expected)}\nlast answer ${last}`);
+      throw new Error(`${(err as Error).message}\nexpected ${JSON.stringify(expected)}\nlast answer ${last}`, { cause: err });
     }
   };
 
