@@ -2,7 +2,8 @@
 // not been updated for 2 s from its scrape, and counts it from zero when traffic comes back; a
 // proxy with the default (10 minutes) keeps its series; metrics without labels never expire.
 // Also: the cluster name set on the proxies (--cluster, as `weft up --cluster-id` sets it) is the
-// source_cluster / destination_cluster label on both reporters.
+// source_cluster / destination_cluster label on both reporters, and canonical service/revision
+// come from the service.istio.io/canonical-name / -revision labels, else app / version.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -48,7 +49,7 @@ describe('metrics series expiry', { timeout: 120_000 }, () => {
     writeConfig(path.join(stateDir, 'registry'), 'instances.yaml', REGISTRY);
     const cp = await startControlPlane({ configDir, stateDir, host: ip(1), xdsPort: 15010, httpPort: 15014 });
     await startUpstream('ratings', ip(11), 9080);
-    server = await startProxy({ xds: cp.xds, ip: ip(11), name: 'ratings-0', workload: 'ratings', labels: { app: 'ratings', version: 'v1' }, extraArgs: ['--cluster', 'east'] });
+    server = await startProxy({ xds: cp.xds, ip: ip(11), name: 'ratings-0', workload: 'ratings', labels: { app: 'ratings', version: 'v1', 'service.istio.io/canonical-name': 'ratings-canon', 'service.istio.io/canonical-revision': 'r7' }, extraArgs: ['--cluster', 'east'] });
     client = await startProxy({
       xds: cp.xds,
       ip: ip(2),
@@ -67,7 +68,7 @@ describe('metrics series expiry', { timeout: 120_000 }, () => {
     return findSamples(m, 'istio_requests_total', { reporter, destination_service_name: 'ratings', response_code: '200' }).map((s) => s.value);
   };
 
-  it('the proxies\' --cluster is source_cluster / destination_cluster on both reporters', async () => {
+  it('the proxies\' --cluster and canonical labels reach both reporters', async () => {
     assert.equal((await viaSidecar(client.ip, HOST, '/')).status, 200);
     for (const [p, reporter] of [[client, 'source'], [server, 'destination']] as const) {
       const m = parseExposition((await httpGet(`http://${p.admin}/stats/prometheus`)).body);
@@ -75,6 +76,12 @@ describe('metrics series expiry', { timeout: 120_000 }, () => {
       assert.equal(got.length, 1, reporter);
       assert.equal(got[0]?.labels['source_cluster'], 'west', reporter);
       assert.equal(got[0]?.labels['destination_cluster'], 'east', reporter);
+      // Canonical service/revision: the canonical-name/-revision labels win over app/version.
+      assert.equal(got[0]?.labels['destination_canonical_service'], 'ratings-canon', reporter);
+      assert.equal(got[0]?.labels['destination_canonical_revision'], 'r7', reporter);
+      assert.equal(got[0]?.labels['destination_app'], 'ratings', reporter);
+      assert.equal(got[0]?.labels['source_canonical_service'], 'web', reporter);
+      assert.equal(got[0]?.labels['source_canonical_revision'], 'v1', reporter);
     }
   });
 

@@ -22,6 +22,7 @@ import { Drainer, type DrainStatus } from './drain.js';
 import { TcpProxy } from './network/tcp-proxy.js';
 import { TcpMetrics } from './telemetry/tcp-metrics.js';
 import { startTelemetryUpkeep, type TelemetryUpkeep } from './telemetry/upkeep.js';
+import { canonicalOf } from './telemetry/canonical.js';
 
 export interface ProxyOptions {
   xdsAddress: string;
@@ -67,6 +68,7 @@ export class Proxy {
       serviceAccount: m.SERVICE_ACCOUNT,
       principal: '',
       cluster: m.CLUSTER_ID,
+      ...canonicalOf(m.LABELS, m.WORKLOAD_NAME),
     };
     this.selfHeader = encodePeerMetadata(this.self);
     this.tcp = new TcpProxy({ clusters: this.clusters, metrics: new TcpMetrics(this.registry), self: this.self });

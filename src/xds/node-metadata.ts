@@ -42,6 +42,9 @@ export interface PeerMetadata {
   /** SPIFFE-style principal; empty until mTLS lands (then metrics use it). */
   principal: string;
   cluster: string;
+  /** Istio's canonical service and revision (service.istio.io/canonical-name / -revision labels); absent: app / version. */
+  canonicalService?: string;
+  canonicalRevision?: string;
 }
 
 export const PEER_METADATA_HEADER = 'x-weft-peer-metadata';

@@ -286,6 +286,13 @@ test('the peer cluster is the source_cluster / destination_cluster label; a miss
   assert.equal(sampleValue(p, 'istio_requests_total', { source_cluster: 'unknown', destination_cluster: 'unknown' }), 1);
 });
 
+test('canonical service/revision: the peer\'s canonical fields win over app/version', () => {
+  const p = recordAndParse(request({ destination: { ...shipping, canonicalService: 'ship', canonicalRevision: 'r2' } }));
+  const l = onlySeries(p);
+  assert.deepEqual([l['destination_canonical_service'], l['destination_canonical_revision'], l['destination_app'], l['destination_version']], ['ship', 'r2', 'shipping', 'v2']);
+  assert.deepEqual([l['source_canonical_service'], l['source_canonical_revision']], ['frontend', 'v1']);
+});
+
 test('many distinct peers: caches start over but counts stay right', () => {
   const registry = new Registry();
   const m = new IstioMetrics(registry);

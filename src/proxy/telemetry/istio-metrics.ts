@@ -97,6 +97,8 @@ interface PeerMemo {
   app: string;
   version: string;
   cluster: string;
+  canonicalService: string | undefined;
+  canonicalRevision: string | undefined;
 }
 
 interface ServiceMemo {
@@ -255,13 +257,15 @@ export class IstioMetrics {
       m.principal === p.principal &&
       m.app === p.app &&
       m.version === p.version &&
-      m.cluster === p.cluster
+      m.cluster === p.cluster &&
+      m.canonicalService === p.canonicalService &&
+      m.canonicalRevision === p.canonicalRevision
     ) {
       return m.id;
     }
     const id = this.intern(peerLabels(p));
-    const { workload, namespace, principal, app, version, cluster } = p;
-    this.peerMemos.set(p, { id, workload, namespace, principal, app, version, cluster });
+    const { workload, namespace, principal, app, version, cluster, canonicalService, canonicalRevision } = p;
+    this.peerMemos.set(p, { id, workload, namespace, principal, app, version, cluster, canonicalService, canonicalRevision });
     return id;
   }
 
@@ -391,7 +395,8 @@ function enumIndex(r: RequestRecord): number {
 /**
  * The 22 label values of a request, in ISTIO_LABEL_NAMES order, following Istio's stats plugin:
  * a missing peer is "unknown" throughout; empty app/version/principal are "unknown"; canonical
- * service falls back from app to workload name, canonical revision from version to "latest".
+ * service is the peer's canonical-name label, else app, else workload name; canonical revision
+ * the canonical-revision label, else version, else "latest".
  * U+0001 (the registry's key separator) in a value becomes U+FFFD.
  */
 export function resolveIstioLabels(r: RequestRecord, clusterDomain?: string): string[] {
@@ -442,8 +447,8 @@ function peerLabels(p: PeerMetadata): string[] {
     clean(p.principal || UNKNOWN),
     clean(p.app || UNKNOWN),
     clean(p.version || UNKNOWN),
-    clean(p.app || p.workload || UNKNOWN),
-    clean(p.version || 'latest'),
+    clean(p.canonicalService || p.app || p.workload || UNKNOWN),
+    clean(p.canonicalRevision || p.version || 'latest'),
     clean(p.cluster || UNKNOWN),
   ];
 }
