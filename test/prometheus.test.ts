@@ -472,6 +472,7 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
       ...service('greeter', 'default'),
       reporter: 'source',
       request_protocol: 'grpc',
+      grpc_response_status: '0',
       response_code: '200',
       response_flags: '-',
       connection_security_policy: 'unknown',
@@ -485,6 +486,9 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
       assert.deepEqual(Object.fromEntries(sortedEntries(got)), { destination: expected, source: expected }, name);
     }
     assert.deepEqual(await prom.query('istio_request_messages_total{destination_service_name="reviews"}'), []);
+    // Every call ended OK: one grpc_response_status, "0", on both reporters.
+    const statuses = byLabels(await prom.query('sum(istio_requests_total{request_protocol="grpc"}) by (reporter, grpc_response_status)'), 'reporter', 'grpc_response_status');
+    assert.deepEqual(Object.fromEntries(sortedEntries(statuses)), { 'destination/0': sent.greeter, 'source/0': sent.greeter });
   });
 
   it('labels: mesh → mesh TCP', async () => {

@@ -289,6 +289,7 @@ export class Exchange {
     if (this.retry && this.tryRetry({ kind: 'response', status: head.status, grpcStatus: grpcStatusOf(head) })) return;
     this.responseStarted = true;
     this.responseStatus = head.status;
+    this.grpcMessages?.headers(head.headers);
     const h = this.filters ? this.filters.responseHeaders(this.cluster!.config.name, head.headers) : head.headers;
     const tokens = head.connectionTokens;
     if (this.ctx.draining()) this.keepAlive = false;
@@ -378,6 +379,7 @@ export class Exchange {
   }
 
   onEnd(trailers: readonly string[] = []): void {
+    this.grpcMessages?.headers(trailers);
     if (this.responseChunked) this.emit(trailers.length > 0 && /\btrailers\b/i.test(this.headerValue('te')) ? lastChunkWithTrailers(trailers) : LAST_CHUNK);
     // Written now, before the connection moves on to a pipelined request that may answer locally.
     this.batching = false;

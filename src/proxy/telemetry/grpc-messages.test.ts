@@ -43,3 +43,13 @@ test('only gRPC content types are scanned; directions count separately', () => {
   c.responseData(frame(5));
   assert.deepEqual([c.request, c.response], [2, 1]);
 });
+
+test('grpc-status from trailers or a trailers-only head', () => {
+  const c = GrpcMessageCounts.forContentType('application/grpc');
+  assert.ok(c);
+  assert.equal(c.status, '');
+  c.headers(['content-type', 'application/grpc']);
+  assert.equal(c.status, '');
+  c.headers(['grpc-status', '14', 'grpc-message', 'unavailable']);
+  assert.equal(c.status, '14');
+});

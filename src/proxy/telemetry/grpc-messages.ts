@@ -34,10 +34,12 @@ export class GrpcFrameScanner {
   }
 }
 
-/** Both directions of one gRPC stream. */
+/** Both directions of one gRPC stream, and its grpc-status. */
 export class GrpcMessageCounts {
   private readonly req = new GrpcFrameScanner();
   private readonly res = new GrpcFrameScanner();
+  /** The grpc-status the server sent (trailers, or a trailers-only response head); '' until then. */
+  status = '';
 
   /** A counter for a request whose content-type is gRPC's, else null (nothing is scanned). */
   static forContentType(contentType: string): GrpcMessageCounts | null {
@@ -50,6 +52,16 @@ export class GrpcMessageCounts {
 
   responseData(b: Uint8Array): void {
     this.res.feed(b);
+  }
+
+  /** Takes grpc-status from a header list (name, value, name, value, ...), if there. */
+  headers(h: readonly string[]): void {
+    for (let i = 0; i < h.length; i += 2) {
+      if (h[i] === 'grpc-status') {
+        this.status = h[i + 1] ?? '';
+        return;
+      }
+    }
   }
 
   get request(): number {

@@ -84,6 +84,7 @@ test('both peers known: every label from the peers, the service and the request'
     connection_security_policy: 'unknown',
     source_cluster: 'local',
     destination_cluster: 'local',
+    grpc_response_status: '',
   });
   // Labels are exported in Istio's order.
   const line = requestsLine(request());
@@ -291,6 +292,25 @@ test('canonical service/revision: the peer\'s canonical fields win over app/vers
   const l = onlySeries(p);
   assert.deepEqual([l['destination_canonical_service'], l['destination_canonical_revision'], l['destination_app'], l['destination_version']], ['ship', 'r2', 'shipping', 'v2']);
   assert.deepEqual([l['source_canonical_service'], l['source_canonical_revision']], ['frontend', 'v1']);
+});
+
+test('grpc_response_status: the stream\'s status, one series per status, empty for HTTP', () => {
+  const registry = new Registry();
+  const m = new IstioMetrics(registry);
+  const grpc = (status: string, sent = 1, received = 1): RequestRecord =>
+    request({ requestProtocol: 'grpc', grpcMessages: { request: sent, response: received, status } });
+  m.record(grpc('0'));
+  m.record(grpc('0', 3, 2));
+  m.record(grpc('5'));
+  m.record(grpc('99')); // outside 0..16: still right, just not cached
+  m.record(request());
+  const p = parseExposition(registry.render());
+  assert.equal(sampleValue(p, 'istio_requests_total', { request_protocol: 'grpc', grpc_response_status: '0' }), 2);
+  assert.equal(sampleValue(p, 'istio_requests_total', { request_protocol: 'grpc', grpc_response_status: '5' }), 1);
+  assert.equal(sampleValue(p, 'istio_requests_total', { request_protocol: 'grpc', grpc_response_status: '99' }), 1);
+  assert.equal(sampleValue(p, 'istio_requests_total', { request_protocol: 'http', grpc_response_status: '' }), 1);
+  assert.equal(sampleValue(p, 'istio_request_messages_total', { grpc_response_status: '0' }), 4);
+  assert.equal(sampleValue(p, 'istio_response_messages_total', { grpc_response_status: '0' }), 3);
 });
 
 test('many distinct peers: caches start over but counts stay right', () => {

@@ -40,6 +40,7 @@ export const ISTIO_LABEL_NAMES = [
   'connection_security_policy',
   'source_cluster',
   'destination_cluster',
+  'grpc_response_status',
 ] as const;
 
 export type IstioLabelName = (typeof ISTIO_LABEL_NAMES)[number];
@@ -80,7 +81,7 @@ export interface RequestRecord {
   requestBytes: number;
   responseBytes: number;
   /** gRPC streams: messages each way (istio_request_messages_total / istio_response_messages_total). */
-  grpcMessages?: { request: number; response: number } | null;
+  grpcMessages?: { request: number; response: number; status: string } | null;
 }
 
 export interface IstioMetricsOptions {
@@ -121,11 +122,13 @@ interface SeriesBundle {
 const UNKNOWN = 'unknown';
 const SEP = LABEL_KEY_SEPARATOR;
 const CODE_STRINGS: string[] = Array.from({ length: 600 }, (_, i) => String(i));
+const GRPC_STATUS_STRINGS: readonly string[] = Array.from({ length: 17 }, (_, i) => String(i));
 const NO_PEER: readonly string[] = Array.from({ length: 8 }, () => UNKNOWN);
 const NO_SERVICE: readonly string[] = [UNKNOWN, UNKNOWN, UNKNOWN];
 
 // Key layout. k1 = src + SEGMENTS * dst (a small integer); k2 = svc + SEGMENTS * (code slot +
-// CODE_SLOTS * (enums + ENUM_COMBOS * flags id)), an exact integer below 2^53.
+// CODE_SLOTS * (enums + ENUM_COMBOS * (flags id + FLAG_IDS * gRPC status slot))), an exact
+// integer below 2^53.
 const SEGMENTS = 16384;
 /** Interned peer/service label sets before the caches start over (bounds hostile churn). */
 const MAX_SEGMENTS = 10_000;
@@ -134,6 +137,10 @@ const CODE_SLOTS = 1024;
 const DIRECT_CODES = 1000;
 const ENUM_COMBOS = 12; // reporter (2) x protocol (2) x security policy (3)
 const MAX_FLAGS = 256;
+/** Flag ids run 0..MAX_FLAGS + 1 (the cache starts over past that). */
+const FLAG_IDS = MAX_FLAGS + 2;
+/** grpc_response_status: '' and "0".."16" are slots 0..17; other values are not cached. */
+const GRPC_SLOTS = 18;
 
 export class IstioMetrics {
   readonly requests: Counter;
@@ -234,14 +241,15 @@ export class IstioMetrics {
     if (this.segmentValues.length > MAX_SEGMENTS || this.flagIds.size > MAX_FLAGS) this.resetCaches();
     const enums = enumIndex(r);
     const code = this.codeSlot(r.responseCode);
-    if (enums < 0 || code < 0) return this.uncachedBundle(r);
+    const grpc = grpcSlot(r);
+    if (enums < 0 || code < 0 || grpc < 0) return this.uncachedBundle(r);
     const src = this.peerSegment(r.source);
     const dst = this.peerSegment(r.destination);
     const svc = this.serviceSegment(r.destinationService);
     const f = r.responseFlags;
     const flags = f === '-' || f === '' ? 0 : this.flagId(f);
     const k1 = src + SEGMENTS * dst;
-    const k2 = svc + SEGMENTS * (code + CODE_SLOTS * (enums + ENUM_COMBOS * flags));
+    const k2 = svc + SEGMENTS * (code + CODE_SLOTS * (enums + ENUM_COMBOS * (flags + FLAG_IDS * grpc)));
     const b = this.bundles.get(k1)?.get(k2);
     if (b === undefined || stale(b)) return this.createBundle(r, src, dst, svc, k1, k2);
     return b;
@@ -382,6 +390,14 @@ function stale(b: SeriesBundle): boolean {
   return b.requests.removed || b.duration.removed || b.requestBytes.removed || b.responseBytes.removed;
 }
 
+/** 0 for no gRPC status, 1 + status for "0".."16", -1 for anything else. */
+function grpcSlot(r: RequestRecord): number {
+  const s = r.grpcMessages?.status ?? '';
+  if (s === '') return 0;
+  const n = GRPC_STATUS_STRINGS.indexOf(s);
+  return n < 0 ? -1 : n + 1;
+}
+
 /** reporter + 2 * protocol + 4 * security policy, or -1 for a value outside the enums. */
 function enumIndex(r: RequestRecord): number {
   const rep = r.reporter === 'source' ? 0 : r.reporter === 'destination' ? 1 : -1;
@@ -436,6 +452,7 @@ function assembleLabels(
     clean(String(r.connectionSecurityPolicy)),
     at(src, 7), // cluster
     at(dst, 7),
+    clean(String(r.grpcMessages?.status ?? '')),
   ];
 }
 
