@@ -139,8 +139,6 @@ const ENUM_COMBOS = 12; // reporter (2) x protocol (2) x security policy (3)
 const MAX_FLAGS = 256;
 /** Flag ids run 0..MAX_FLAGS + 1 (the cache starts over past that). */
 const FLAG_IDS = MAX_FLAGS + 2;
-/** grpc_response_status: '' and "0".."16" are slots 0..17; other values are not cached. */
-const GRPC_SLOTS = 18;
 
 export class IstioMetrics {
   readonly requests: Counter;
@@ -390,7 +388,7 @@ function stale(b: SeriesBundle): boolean {
   return b.requests.removed || b.duration.removed || b.requestBytes.removed || b.responseBytes.removed;
 }
 
-/** 0 for no gRPC status, 1 + status for "0".."16", -1 for anything else. */
+/** grpc_response_status slot: 0 for none, 1 + status for "0".."16", -1 (not cached) for others. */
 function grpcSlot(r: RequestRecord): number {
   const s = r.grpcMessages?.status ?? '';
   if (s === '') return 0;
