@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './harness/repo.js';
 import { request } from './harness/http.js';
+import { openWs } from './harness/ws-client.js';
 import { tempDir, waitFor } from './harness/processes.js';
 import { isProcessAlive } from '../src/local/process-group.js';
 
@@ -66,7 +67,7 @@ describe('weft up examples/shop', { timeout: 240_000 }, () => {
   });
 
   it('prints what runs where', () => {
-    for (const name of ['order-0', 'order-1', 'shipping-v1-0', 'shipping-v2-0', 'invoicing-0', 'home-0', 'istio-ingressgateway']) {
+    for (const name of ['order-0', 'order-1', 'shipping-v1-0', 'shipping-v2-0', 'invoicing-0', 'pricing-0', 'pricing-1', 'home-0', 'istio-ingressgateway']) {
       assert.ok(output.includes(name), `${name} in the summary:\n${output}`);
     }
     assert.match(output, /127\.0\.20\.\d+/);
@@ -95,6 +96,11 @@ describe('weft up examples/shop', { timeout: 240_000 }, () => {
     };
     await waitFor('shipment created', () => has(`${GW}/shipping/api/shipments`), 20_000);
     await waitFor('invoice created', () => has(`${GW}/invoicing/api/invoices`), 20_000);
+    // The amount was quoted by a pricing instance over gRPC, through both sidecars.
+    const invoices = JSON.parse((await request(`${GW}/invoicing/api/invoices`)).body) as { customer: string; amountCents: number; quotedBy: string }[];
+    const mine = invoices.find((i) => i.customer === customer);
+    assert.equal(mine?.amountCents, 4900, JSON.stringify(mine));
+    assert.match(mine?.quotedBy ?? '', /^pricing-[01]$/);
     // Every shipping instance (v1 and v2) polls the feed, so soon every read, whichever
     // instance serves it, sees the shipment.
     await waitFor('every shipping instance has the shipment', async () => {
@@ -103,11 +109,18 @@ describe('weft up examples/shop', { timeout: 240_000 }, () => {
     }, 20_000);
     const page = await request(`${GW}/order/`);
     assert.ok(page.body.includes(customer), `order ${orderId} listed on the order page`);
+    // The live feed: a WebSocket through the gateway and the order sidecar (Upgrade passes through).
+    const ws = await openWs('127.0.19.1', 18080, `/order/live?after=${orderId - 1}`);
+    const live = JSON.parse(await ws.next()) as { id: number; customer: string; pushedBy: string };
+    assert.equal(live.id, orderId);
+    assert.equal(live.customer, customer);
+    assert.match(live.pushedBy, /^order-[01]$/);
+    ws.close();
   });
 
   it('Ctrl-C stops everything and leaves no process behind', async () => {
     const pids = descendants(child.pid!);
-    assert.ok(pids.length >= 14, `expected the control plane, proxies and apps as descendants, got ${pids.length}`);
+    assert.ok(pids.length >= 18, `expected the control plane, proxies and apps as descendants, got ${pids.length}`);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     const code = await exited;

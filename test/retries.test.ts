@@ -2,13 +2,15 @@
 // test controls: a 50%-failing upstream becomes ≥ 99.9% success, perTryTimeout vs the route
 // timeout (total wins), the retry budget caps retries against a 100%-failing upstream (URX), a
 // body over the 64 KiB retry buffer is not retried, attempts 0 disables retries, Istio's default
-// policy retries 503 and resets are retried.
+// policy retries 503 and resets are retried, and a dead endpoint among live ones costs callers
+// nothing under the default policy and budget (connect failures do not draw on the budget, and
+// the retry picks a host not tried yet).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startScenario, type Scenario } from './harness/scenario.js';
 import { stopAll, waitFor } from './harness/processes.js';
 import { httpGet, keepAliveAgent, viaSidecar } from './harness/http.js';
-import { allSynced, writeConfig } from './harness/config.js';
+import { allSynced, removeConfig, writeConfig } from './harness/config.js';
 import { describe as describeLoad, runLoad } from './harness/load.js';
 import { findSamples, parseExposition } from '../src/telemetry/exposition-parser.js';
 
@@ -163,5 +165,43 @@ describe('retries and timeouts through sidecars', { timeout: 300_000 }, () => {
     assert.equal(r.total, 2_000, describeLoad(r));
     assert.ok(ok / r.total >= 0.999, `success ${ok}/${r.total}: ${describeLoad(r)}`);
     assert.ok(upstream > r.total * 1.5, 'retries did the work');
+  });
+
+  it('a dead endpoint among live ones: zero failed requests under the default policy, whatever the budget', async () => {
+    // Budget 0% + the default 10/s: far fewer retries than the dead endpoint causes, so this also
+    // proves that connect failures do not draw on the budget.
+    await apply(3, 0);
+    // Nobody listens on ip(13): connecting is refused (UF). Labelled like reviews-v1's instance.
+    writeConfig(s.cp.configDir, 'dead.yaml', `
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: reviews-dead, namespace: default}
+spec:
+  address: ${s.ip(13)}
+  ports: {http: 80}
+  labels: {app: reviews, version: v1, weft.dev/workload: reviews-v1}
+  serviceAccount: reviews
+`);
+    const clusterName = `outbound|80||${s.host}`;
+    await waitFor('the dead endpoint reaches the client', async () => {
+      const list = JSON.parse((await httpGet(`http://${s.client.admin}/clusters`)).body) as { name: string; hosts: { address: string }[] }[];
+      return (list.find((c) => c.name === clusterName)?.hosts.length ?? 0) === 3;
+    }, 20_000);
+    const before = findSamples(await clientMetrics(), 'envoy_cluster_upstream_rq_retry', { cluster_name: clusterName }).reduce((a, x) => a + x.value, 0);
+    const t0 = performance.now();
+    const r = await runLoad({
+      concurrency: 16,
+      maxRequests: 3_000,
+      durationMs: 60_000,
+      send: async () => ({ status: (await viaSidecar(s.client.ip, s.host, '/default', { agent })).status }),
+    });
+    const retried = findSamples(await clientMetrics(), 'envoy_cluster_upstream_rq_retry', { cluster_name: clusterName }).reduce((a, x) => a + x.value, 0) - before;
+    const seconds = (performance.now() - t0) / 1000;
+    const budget = 10 * Math.ceil(seconds + 1);
+    process.stdout.write(`# dead endpoint: ${r.byStatus.get(200) ?? 0}/${r.total} ok in ${seconds.toFixed(1)} s, ${retried} retries (budget would allow ${budget})\n`);
+    assert.equal(r.total, 3_000, describeLoad(r));
+    assert.equal(r.byStatus.get(200), 3_000, describeLoad(r));
+    assert.ok(retried > budget, `connect failures were retried beyond the budget (${retried} > ${budget})`);
+    removeConfig(s.cp.configDir, 'dead.yaml');
   });
 });

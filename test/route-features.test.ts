@@ -109,7 +109,9 @@ describe('VirtualService route features through sidecars', { timeout: 300_000 },
     assert.ok(Math.abs(aborted - 0.5) <= 0.03, `aborted ${aborted}`);
     // The client sidecar reports the flags: FI for aborts, DI for delays (DI,FI for both).
     const m = parseExposition((await httpGet(`http://${s.client.admin}/stats/prometheus`)).body);
-    const flagged = (flag: string): number => findSamples(m, 'istio_requests_total', { reporter: 'source', response_flags: flag }).reduce((a, x) => a + x.value, 0);
+    // Aborts are local replies made before forwarding; they still name the route's service.
+    const flagged = (flag: string): number =>
+      findSamples(m, 'istio_requests_total', { reporter: 'source', response_flags: flag, destination_service: s.host }).reduce((a, x) => a + x.value, 0);
     const fi = flagged('FI') + flagged('DI,FI');
     const di = flagged('DI') + flagged('DI,FI');
     assert.equal(fi, r.byStatus.get(503), 'every abort is flagged FI');

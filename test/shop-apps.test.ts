@@ -18,6 +18,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { meshRequest, propagatedHeaders } from '../examples/shop/lib/mesh-client.js';
+import { openWs } from './harness/ws-client.js';
 
 function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -49,7 +50,7 @@ interface App {
 
 function startApp(name: string, entry: string, port: number, env: Record<string, string>): App {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ORDER_URL', 'SHIPPING_URL', 'INVOICING_URL']) {
+  for (const key of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'ORDER_URL', 'SHIPPING_URL', 'INVOICING_URL', 'PRICING_ADDR']) {
     delete childEnv[key];
   }
   Object.assign(childEnv, { WEFT_HOST: '127.0.0.1', PORT: String(port), WEFT_INSTANCE: name, WEFT_WORKLOAD: name, WEFT_NAMESPACE: 'default' }, env);
@@ -92,27 +93,31 @@ function postOrder(base: string, body: unknown, contentType = 'application/json'
 
 interface OrderJson { id: number; customer: string; item: string; quantity: number; createdAt: string; takenBy: string }
 interface ShipmentJson { orderId: number; version: string; estimatedDelivery?: string }
-interface InvoiceJson { orderId: number; quantity: number; unitPriceCents: number; amountCents: number }
+interface InvoiceJson { orderId: number; quantity: number; unitPriceCents: number; amountCents: number; quotedBy: string }
 
 describe('shop sample apps', () => {
   const apps: App[] = [];
-  let order0: App, order1: App, shipV1: App, shipV2: App, invoicing: App, home: App;
+  let order0: App, order1: App, shipV1: App, shipV2: App, invoicing: App, home: App, pricing: App;
   let dataDir = '';
 
   before(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'weft-shop-test-'));
     const ports: number[] = [];
-    while (ports.length < 6) {
+    while (ports.length < 7) {
       const port = await freePort();
       if (!ports.includes(port)) ports.push(port);
     }
-    const [p0, p1, ps1, ps2, pi, ph] = ports as [number, number, number, number, number, number];
+    const [p0, p1, ps1, ps2, pi, ph, pp] = ports as [number, number, number, number, number, number, number];
     const orderUrl0 = `http://127.0.0.1:${p0}`;
     // Pollers first, while the order service is still down: they must keep retrying.
     shipV1 = startApp('shipping-v1-0', 'shipping/main.ts', ps1, { VERSION: 'v1', ORDER_URL: orderUrl0 });
     shipV2 = startApp('shipping-v2-0', 'shipping/main.ts', ps2, { VERSION: 'v2', ORDER_URL: `http://127.0.0.1:${p1}` });
-    invoicing = startApp('invoicing-0', 'invoicing/main.ts', pi, { ORDER_URL: orderUrl0 });
+    invoicing = startApp('invoicing-0', 'invoicing/main.ts', pi, { ORDER_URL: orderUrl0, PRICING_ADDR: `127.0.0.1:${pp}` });
     apps.push(shipV1, shipV2, invoicing);
+    // The gRPC pricing service (no /healthz: ready once it logs that it listens).
+    pricing = startApp('pricing-0', 'pricing/main.ts', pp, {});
+    apps.push(pricing);
+    await waitFor('pricing to listen', () => (pricing.output().includes('gRPC listening') ? true : undefined));
     await waitFor('pollers to notice the order service is down', () =>
       [shipV1, shipV2, invoicing].every((a) => a.output().includes('order feed unavailable')) || undefined,
     );
@@ -125,7 +130,7 @@ describe('shop sample apps', () => {
       INVOICING_URL: `http://127.0.0.1:${pi}`,
     });
     apps.push(order0, order1, home);
-    for (const app of apps) await waitFor(`${app.name} to be ready`, async () => ((await fetch(`${app.url}/healthz`)).ok ? true : undefined));
+    for (const app of apps) if (app !== pricing) await waitFor(`${app.name} to be ready`, async () => ((await fetch(`${app.url}/healthz`)).ok ? true : undefined));
   });
 
   after(async () => {
@@ -217,10 +222,26 @@ describe('shop sample apps', () => {
     assert.equal(invoice.quantity, 3);
     assert.equal(invoice.unitPriceCents, 7900);
     assert.equal(invoice.amountCents, 3 * 7900);
+    assert.equal(invoice.quotedBy, 'pricing-0', 'the amount came from the gRPC pricing service');
     // Every page says who served it.
     const page = await (await fetch(`${shipV2.url}/`)).text();
     assert.match(page, /shipping-v2-0/);
     assert.match(page, /version <b>v2<\/b>/);
+  });
+
+  test('order: the live feed (WebSocket /live) sends past orders, then new ones as they come', async () => {
+    const ws = await openWs('127.0.0.1', Number(new URL(order0.url).port), '/live?after=0');
+    const first = JSON.parse(await ws.next()) as OrderJson & { pushedBy: string };
+    assert.equal(first.id, 1, 'starts after ?after=0');
+    assert.equal(first.pushedBy, 'order-0');
+    // An order taken by the other replica still reaches this watcher (shared store).
+    const created = (await (await postOrder(order1.url, { customer: 'Live', item: 'mug', quantity: 4 })).json()) as OrderJson;
+    let got: OrderJson | undefined;
+    for (let i = 0; i < 100 && got?.id !== created.id; i++) got = JSON.parse(await ws.next()) as OrderJson;
+    assert.equal(got?.customer, 'Live');
+    ws.close();
+    // Not an upgrade, or another path: plain HTTP answers.
+    assert.equal((await fetch(`${order0.url}/live`)).status, 404);
   });
 
   test('escapes user input on every page', async () => {

@@ -10,6 +10,7 @@ import { documentLocator } from './parse.js';
 import type { DestinationRule, Resource, VirtualService } from './types.js';
 import { formatPath, type PathSegment } from './validate-common.js';
 import { readRetryBudgetAnnotations } from './retry-on.js';
+import { telemetryFindings } from './analyze-telemetry.js';
 
 /** loadDirectory's errors followed by the cross-resource findings (with lines). */
 export function analyzeDirectory(dir: string): ConfigError[] {
@@ -103,6 +104,7 @@ function analyze(resources: readonly Resource[]): Finding[] {
       });
     });
   }
+  out.push(...telemetryFindings(resources));
   return out;
 }
 

@@ -4,6 +4,11 @@
 
 import type { CorsPolicy, Headers, HTTPDirectResponse, HTTPFaultInjection, HTTPMirrorPolicy, HTTPRedirect } from './route-features-types.js';
 export type { CorsPolicy, Headers, HTTPDirectResponse, HTTPFaultInjection, HTTPMirrorPolicy, HTTPRedirect } from './route-features-types.js';
+import type { DefaultProviders, ExtensionProvider, TelemetrySpec } from './telemetry-types.js';
+export type * from './telemetry-types.js';
+
+import type { RequestAuthenticationSpec } from './request-authentication-types.js';
+export type { ClaimToHeader, JwtHeader, JWTRule, RequestAuthenticationSpec } from './request-authentication-types.js';
 
 export const ISTIO_NETWORKING_GROUP = 'networking.istio.io';
 export const WEFT_GROUP = 'weft.dev';
@@ -15,7 +20,9 @@ export type KindName =
   | 'DestinationRule'
   | 'Gateway'
   | 'Workload'
-  | 'MeshConfig';
+  | 'MeshConfig'
+  | 'RequestAuthentication'
+  | 'Telemetry';
 
 export const ALL_KINDS: readonly KindName[] = [
   'ServiceEntry',
@@ -25,6 +32,8 @@ export const ALL_KINDS: readonly KindName[] = [
   'Gateway',
   'Workload',
   'MeshConfig',
+  'RequestAuthentication',
+  'Telemetry',
 ];
 
 export interface ObjectMeta {
@@ -218,7 +227,15 @@ export interface TcpKeepalive {
 }
 
 export interface ConnectionPoolSettings {
-  tcp?: { maxConnections?: number; connectTimeoutMs?: number; tcpKeepalive?: TcpKeepalive };
+  tcp?: {
+    maxConnections?: number;
+    connectTimeoutMs?: number;
+    tcpKeepalive?: TcpKeepalive;
+    /** TCP (tcp_proxy) connections only: max_downstream_connection_duration. */
+    maxConnectionDurationMs?: number;
+    /** TCP (tcp_proxy) connections only: idle_timeout; 0 turns it off. */
+    idleTimeoutMs?: number;
+  };
   http?: {
     http1MaxPendingRequests?: number;
     http2MaxRequests?: number;
@@ -311,6 +328,14 @@ export interface MeshConfigSpec {
   rootNamespace?: string;
   /** SPIFFE trust domain of workload identities. */
   trustDomain?: string;
+  // Telemetry (./telemetry-types.ts, ./validate-mesh-telemetry.ts): access logs are off unless set.
+  /** Access-log file for every proxy ("/dev/stdout" is common); absent or "": off. */
+  accessLogFile?: string;
+  accessLogEncoding?: 'TEXT' | 'JSON';
+  /** Absent or "": Istio's default format for the encoding. */
+  accessLogFormat?: string;
+  extensionProviders?: ExtensionProvider[];
+  defaultProviders?: DefaultProviders;
 }
 
 export type ServiceEntry = ResourceBase<'ServiceEntry', ServiceEntrySpec>;
@@ -320,6 +345,8 @@ export type DestinationRule = ResourceBase<'DestinationRule', DestinationRuleSpe
 export type Gateway = ResourceBase<'Gateway', GatewaySpec>;
 export type LocalWorkload = ResourceBase<'Workload', LocalWorkloadSpec>;
 export type MeshConfig = ResourceBase<'MeshConfig', MeshConfigSpec>;
+export type RequestAuthentication = ResourceBase<'RequestAuthentication', RequestAuthenticationSpec>;
+export type Telemetry = ResourceBase<'Telemetry', TelemetrySpec>;
 
 export type Resource =
   | ServiceEntry
@@ -328,7 +355,9 @@ export type Resource =
   | DestinationRule
   | Gateway
   | LocalWorkload
-  | MeshConfig;
+  | MeshConfig
+  | RequestAuthentication
+  | Telemetry;
 
 export function resourceKey(r: { kind: string; metadata: { namespace: string; name: string } }): string {
   return `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;

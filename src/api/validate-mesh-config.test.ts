@@ -11,7 +11,7 @@ test('MeshConfig: Istio field names are read and override the defaults', () => {
   assert.deepEqual(r.errors, []);
   const mc = r.resources[0] as MeshConfig;
   assert.equal(mc.kind, 'MeshConfig');
-  assert.deepEqual(meshSettings([mc]), { rootNamespace: 'weft-system', trustDomain: 'example.org' });
+  assert.deepEqual(meshSettings([mc]), { ...MESH_DEFAULTS, rootNamespace: 'weft-system', trustDomain: 'example.org' });
 });
 
 test('MeshConfig: no resource means Istio defaults; unknown fields are reported with their path', () => {

@@ -6,9 +6,10 @@
 import { dnsSubdomain } from './names.js';
 import type { MeshConfigSpec } from './types.js';
 import { compact, type Field, type FieldSet } from './validate-common.js';
+import { MESH_TELEMETRY_FIELDS, readMeshTelemetry } from './validate-mesh-telemetry.js';
 
 const MESH_CONFIG: FieldSet = {
-  supported: ['rootNamespace', 'trustDomain'],
+  supported: ['rootNamespace', 'trustDomain', ...MESH_TELEMETRY_FIELDS],
 };
 
 export function validateMeshConfigSpec(f: Field): MeshConfigSpec {
@@ -16,5 +17,6 @@ export function validateMeshConfigSpec(f: Field): MeshConfigSpec {
   return compact({
     rootNamespace: f.get('rootNamespace').string({ check: dnsSubdomain }),
     trustDomain: f.get('trustDomain').string({ check: dnsSubdomain }),
+    ...readMeshTelemetry(f),
   });
 }

@@ -7,10 +7,14 @@ import { Field, isPlainMap, Issues, readLabels, type FieldSet, type Issue } from
 import { validateDestinationRuleSpec } from './validate-destination-rule.js';
 import { validateGatewaySpec } from './validate-gateway.js';
 import { validateMeshConfigSpec } from './validate-mesh-config.js';
+import { validateRequestAuthenticationSpec } from './validate-request-authentication.js';
+import { ISTIO_SECURITY_GROUP } from './request-authentication-types.js';
 import { validateServiceEntrySpec } from './validate-service-entry.js';
 import { validateVirtualServiceSpec } from './validate-virtual-service.js';
 import { validateWorkloadEntrySpec } from './validate-workload-entry.js';
 import { validateWorkloadSpec } from './validate-workload.js';
+import { validateTelemetrySpec } from './validate-telemetry.js';
+import { TELEMETRY_GROUP } from './telemetry-types.js';
 
 export const ISTIO_API_VERSIONS: readonly string[] = ['v1', 'v1beta1', 'v1alpha3'].map((v) => `${ISTIO_NETWORKING_GROUP}/${v}`);
 export const WEFT_API_VERSIONS: readonly string[] = [`${WEFT_GROUP}/v1alpha1`];
@@ -19,6 +23,8 @@ export const WEFT_API_VERSIONS: readonly string[] = [`${WEFT_GROUP}/v1alpha1`];
 const API_VERSIONS: Partial<Record<KindName, readonly string[]>> = {
   Workload: WEFT_API_VERSIONS,
   MeshConfig: WEFT_API_VERSIONS,
+  RequestAuthentication: ['v1', 'v1beta1'].map((v) => `${ISTIO_SECURITY_GROUP}/${v}`),
+  Telemetry: ['v1', 'v1alpha1'].map((v) => `${TELEMETRY_GROUP}/${v}`),
 };
 
 export function apiVersionsFor(kind: KindName): readonly string[] {
@@ -35,6 +41,8 @@ const SPEC_VALIDATORS: { readonly [K in KindName]: (spec: Field) => SpecOf<K> } 
   Gateway: validateGatewaySpec,
   Workload: validateWorkloadSpec,
   MeshConfig: validateMeshConfigSpec,
+  RequestAuthentication: validateRequestAuthenticationSpec,
+  Telemetry: validateTelemetrySpec,
 };
 
 const TOP: FieldSet = { supported: ['apiVersion', 'kind', 'metadata', 'spec'], ignored: ['status'] };

@@ -8,8 +8,7 @@ const INT32 = 2_147_483_647;
 
 const CONNECTION_POOL: FieldSet = { supported: ['tcp', 'http'] };
 const TCP: FieldSet = {
-  supported: ['maxConnections', 'connectTimeout', 'tcpKeepalive'],
-  notYet: ['maxConnectionDuration', 'idleTimeout'],
+  supported: ['maxConnections', 'connectTimeout', 'tcpKeepalive', 'maxConnectionDuration', 'idleTimeout'],
 };
 const KEEPALIVE: FieldSet = { supported: ['probes', 'time', 'interval'] };
 const HTTP: FieldSet = {
@@ -49,6 +48,9 @@ export function readConnectionPool(f: Field): ConnectionPoolSettings {
         maxConnections: count(t.get('maxConnections')),
         connectTimeoutMs: positiveDuration(t.get('connectTimeout')),
         tcpKeepalive: t.get('tcpKeepalive').ifPresent(readKeepalive),
+        // Applied to TCP (tcp_proxy) traffic; HTTP connections do not use them yet.
+        maxConnectionDurationMs: positiveDuration(t.get('maxConnectionDuration')),
+        idleTimeoutMs: t.get('idleTimeout').duration(),
       });
     }),
     http: f.get('http').ifPresent((h) => {

@@ -1,5 +1,6 @@
 // VirtualService spec: HTTP routes, TCP routes and TLS passthrough routes (by SNI).
 
+import { claimPathOf } from './request-authentication-types.js';
 import { exportTarget, gatewayRef, hostname, hostPattern } from './names.js';
 import { re2Regex } from './re2.js';
 import { readHeaders } from './validate-route-features.js';
@@ -154,10 +155,11 @@ function readMatch(f: Field): HTTPMatchRequest {
 /** Header names are case-insensitive; they are stored lower-cased. */
 function readHeaderMatches(f: Field): Record<string, StringMatch> {
   const byName = f.map(readStringMatch, {
-    keyCheck: (k) => (HEADER_NAME.test(k) ? undefined : 'expected an HTTP header name'),
+    keyCheck: (k) => (HEADER_NAME.test(k) || claimPathOf(k) ? undefined : 'expected an HTTP header name'),
   });
   const out: Record<string, StringMatch> = {};
-  for (const [k, v] of Object.entries(byName)) setOwn(out, k.toLowerCase(), v);
+  // Claim names are case-sensitive; header names are not.
+  for (const [k, v] of Object.entries(byName)) setOwn(out, claimPathOf(k) ? k : k.toLowerCase(), v);
   return out;
 }
 

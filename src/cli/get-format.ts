@@ -10,17 +10,19 @@ import { listCell } from './table.js';
 
 const ALIASES: Readonly<Record<KindName, readonly string[]>> = {
   MeshConfig: ['meshconfig', 'meshconfigs', 'mc'],
+  RequestAuthentication: ['requestauthentication', 'requestauthentications', 'ra'],
   ServiceEntry: ['serviceentry', 'serviceentries', 'se'],
   WorkloadEntry: ['workloadentry', 'workloadentries', 'we'],
   VirtualService: ['virtualservice', 'virtualservices', 'vs'],
   DestinationRule: ['destinationrule', 'destinationrules', 'dr'],
   Gateway: ['gateway', 'gateways', 'gw'],
   Workload: ['workload', 'workloads', 'wl'],
+  Telemetry: ['telemetry', 'telemetries', 'tm'],
 };
 
 /** Resolves "vs", "VirtualServices", "virtualservice.networking.istio.io", ... ; "all" means every kind. */
 export function resolveKind(raw: string): KindName | 'all' | undefined {
-  const s = raw.toLowerCase().replace(/\.(networking\.istio\.io|weft\.dev)$/, '');
+  const s = raw.toLowerCase().replace(/\.(networking\.istio\.io|telemetry\.istio\.io|weft\.dev)$/, '');
   if (s === 'all') return 'all';
   return ALL_KINDS.find((k) => ALIASES[k].includes(s));
 }

@@ -12,6 +12,7 @@ import { AdsServer } from './xds/ads-server.js';
 import { ControlMetrics } from './metrics.js';
 import { ControlPlaneBackend } from './backend.js';
 import { startDebugServer, type DebugServer } from './debug/server.js';
+import { JwksCache, wantedJwksUris } from './jwks/jwks-cache.js';
 
 export interface ControlPlaneOptions {
   configDirs: string[];
@@ -32,6 +33,8 @@ export class ControlPlane {
   private readonly registry: FileSource;
   private readonly applied: AppliedStore;
   private debug: DebugServer | null = null;
+  /** RequestAuthentication jwksUri keys, fetched here and inlined by translation (./jwks/). */
+  private readonly jwks: JwksCache;
   xdsPort = 0;
   httpPort = 0;
 
@@ -42,6 +45,14 @@ export class ControlPlane {
       this.metrics.debounceTime.observe(debounceMs / 1000);
       this.rebuild(change.kinds);
       this.ads.pushAll(change.firstAt);
+    });
+    this.jwks = new JwksCache({
+      log: opts.log,
+      onChange: () => {
+        // New keys: a snapshot with the same indexes and the new JWKS, pushed at once.
+        this.snapshot = buildSnapshot(this.snapshot.version + 1, this.snapshot.byKind, this.snapshot, new Set(), this.jwks.current());
+        this.ads.pushAll(performance.now());
+      },
     });
     this.store.onChange((kinds) => this.debouncer.push({ kinds, at: performance.now() }));
     const onErrors = (errs: ConfigError[]): void => {
@@ -64,7 +75,8 @@ export class ControlPlane {
 
   /** `changed` undefined rebuilds every index. */
   private rebuild(changed: ReadonlySet<KindName> | undefined): void {
-    this.snapshot = buildSnapshot(this.snapshot.version + 1, this.store.byKind(), changed ? this.snapshot : undefined, changed);
+    this.snapshot = buildSnapshot(this.snapshot.version + 1, this.store.byKind(), changed ? this.snapshot : undefined, changed, this.jwks.current());
+    this.jwks.sync(wantedJwksUris(this.snapshot));
   }
 
   async start(): Promise<void> {
@@ -90,6 +102,7 @@ export class ControlPlane {
 
   async stop(): Promise<void> {
     this.debouncer.stop();
+    this.jwks.stop();
     this.files.stop();
     this.registry.stop();
     await this.ads.stop();

@@ -12,7 +12,8 @@ export type ResponseFlag =
   | 'URX' // retry limit or retry budget reached (added to the last attempt's flag)
   | 'UPE' // upstream protocol error
   | 'DPE' // downstream protocol error
-  | 'DC'; // downstream connection terminated
+  | 'DC' // downstream connection terminated
+  | '-'; // no flag: a filter's deliberate local reply (jwt_authn's 401/403), as in Envoy
 
 export class ProxyError extends Error {
   constructor(
@@ -24,9 +25,32 @@ export class ProxyError extends Error {
   }
 }
 
+/**
+ * jwt_authn rejected the request's token (RequestAuthentication). Envoy answers 401 (403 when
+ * only the audience is wrong) with the verifier's status text as body, no response flag, and
+ * response code details `jwt_authn_access_denied{<text with _ for spaces>}`.
+ */
+export class JwtAuthnError extends ProxyError {
+  constructor(
+    readonly status: 401 | 403,
+    message: string,
+    /** "http://<authority><path>", for WWW-Authenticate. */
+    readonly realm: string,
+  ) {
+    super('-', message);
+    this.name = 'JwtAuthnError';
+  }
+
+  get details(): string {
+    return `jwt_authn_access_denied{${this.message.replace(/ /g, '_')}}`;
+  }
+}
+
 export interface LocalReply {
   status: number;
   body: string;
+  /** Extra response headers (lower-case names). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** The one mapping from failures to what the client sees (bodies as Envoy words them). */
@@ -54,5 +78,10 @@ export function localReply(err: ProxyError): LocalReply {
       return { status: 400, body: 'Bad Request' };
     case 'DC':
       return { status: 0, body: '' };
+    case '-':
+      if (err instanceof JwtAuthnError) {
+        return { status: err.status, body: err.message, headers: { 'www-authenticate': `Bearer realm="${err.realm}", error="invalid_token"` } };
+      }
+      return { status: 500, body: err.message };
   }
 }

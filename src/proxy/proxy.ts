@@ -23,6 +23,9 @@ import { TcpProxy } from './network/tcp-proxy.js';
 import { TcpMetrics } from './telemetry/tcp-metrics.js';
 import { startTelemetryUpkeep, type TelemetryUpkeep } from './telemetry/upkeep.js';
 import { canonicalOf } from './telemetry/canonical.js';
+import { httpAccessLogFor } from './telemetry/access-log/http-tap.js';
+import { registerAccessLogMetrics } from './telemetry/access-log/writer.js';
+import { reporterOverridesOf } from './telemetry/metric-overrides.js';
 
 export interface ProxyOptions {
   xdsAddress: string;
@@ -98,6 +101,7 @@ export class Proxy {
     });
     registerRetryMetrics(this.registry);
     this.upkeep = startTelemetryUpkeep(this.registry, opts.metricsExpiryMs);
+    registerAccessLogMetrics(this.registry, opts.log);
     this.registry.gauge({
       name: 'envoy_server_uptime',
       help: 'Seconds since the proxy started.',
@@ -116,6 +120,7 @@ export class Proxy {
   }
 
   private setListeners(l: ReadonlyMap<string, ListenerConfig>): void {
+    this.metrics.setOverrides(reporterOverridesOf(l.values()));
     for (const [name, cfg] of l) {
       const ctx: HcmContext = {
         listener: cfg,
@@ -128,6 +133,7 @@ export class Proxy {
         selfHeader: this.selfHeader,
         stats: this.stats,
         draining: () => this.drainer.draining,
+        accessLog: httpAccessLogFor(cfg.hcm.accessLog, this.metrics.needsAttributes),
       };
       this.contexts.set(name, ctx);
     }

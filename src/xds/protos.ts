@@ -42,6 +42,11 @@ const PROTO_FILES = [
   'envoy/extensions/retry/priority/previous_priorities/v3/previous_priorities_config.proto',
   'envoy/extensions/filters/http/fault/v3/fault.proto',
   'envoy/extensions/filters/http/cors/v3/cors.proto',
+  'envoy/extensions/filters/http/jwt_authn/v3/config.proto',
+  // Telemetry: access logs (file logger, CEL filter) and the stats filter's TypedStruct.
+  'envoy/extensions/access_loggers/file/v3/file.proto',
+  'envoy/extensions/access_loggers/filters/cel/v3/cel.proto',
+  'xds/type/v3/typed_struct.proto',
 ];
 
 function includeDirs(): string[] {

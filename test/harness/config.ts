@@ -9,6 +9,10 @@ export function writeConfig(dir: string, file: string, yaml: string): void {
   fs.renameSync(tmp, path.join(dir, file));
 }
 
+export function removeConfig(dir: string, file: string): void {
+  fs.rmSync(path.join(dir, file), { force: true });
+}
+
 export async function applyConfig(httpAddr: string, yaml: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const r = await request(`http://${httpAddr}/debug/config/apply`, { method: 'POST', body: yaml, headers: { 'content-type': 'application/yaml', 'x-weft-source': 'test.yaml' } });
   return { status: r.status, body: JSON.parse(r.body) as Record<string, unknown> };

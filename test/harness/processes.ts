@@ -78,6 +78,7 @@ export interface ControlPlaneHandle extends Proc {
 
 export async function startControlPlane(opts: { configDir: string; stateDir?: string; xdsPort: number; httpPort: number; debounceMs?: number; host?: string }): Promise<ControlPlaneHandle> {
   const stateDir = opts.stateDir ?? tempDir('state');
+  // `host`: a test's own loopback address, so its ports never collide with other tests'.
   const xds = `${opts.host ?? '127.0.0.1'}:${opts.xdsPort}`;
   const http = `${opts.host ?? '127.0.0.1'}:${opts.httpPort}`;
   const p = startProcess([

@@ -62,14 +62,15 @@ spec:
   return [entry('reviews-v1-0', 'reviews-v1', 'v1', ip(11)), entry('reviews-v2-0', 'reviews-v2', 'v2', ip(12))].join('---\n');
 }
 
-export async function startScenario(opts: { subnet: string; xdsPort: number; httpPort: number; extraConfig?: string }): Promise<Scenario> {
+/** `cpHost`: the control plane's address (default 127.0.0.1; a subnet address avoids port clashes). */
+export async function startScenario(opts: { subnet: string; xdsPort: number; httpPort: number; extraConfig?: string; cpHost?: string }): Promise<Scenario> {
   const ip = (n: number): string => `${opts.subnet}.${n}`;
   const configDir = tempDir('cfg');
   const stateDir = tempDir('state');
   fs.mkdirSync(path.join(stateDir, 'registry'), { recursive: true });
   writeConfig(configDir, 'base.yaml', baseConfig() + (opts.extraConfig ?? ''));
   writeConfig(path.join(stateDir, 'registry'), 'instances.yaml', registryYaml(ip));
-  const cp = await startControlPlane({ configDir, stateDir, xdsPort: opts.xdsPort, httpPort: opts.httpPort });
+  const cp = await startControlPlane({ configDir, stateDir, xdsPort: opts.xdsPort, httpPort: opts.httpPort, ...(opts.cpHost ? { host: opts.cpHost } : {}) });
   const apps = await Promise.all([
     startUpstream('reviews-v1', ip(11), 9080),
     startUpstream('reviews-v2', ip(12), 9080),

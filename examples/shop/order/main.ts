@@ -6,16 +6,21 @@
 //   POST /api/orders          {customer, item, quantity} -> 201 with the order (id, createdAt)
 //   GET  /api/orders/<id>     one order
 //   GET  /feed?after=<id>     orders with id > after (at most 100), for pollers
+//   GET  /live?after=<id>     WebSocket: every order with id > after, then each new one as it
+//                             comes (one JSON text message per order; checked every 500 ms)
 //
 // ORDER_DATA_DIR: directory shared by the replicas (see store.ts); unset = private temp dir.
 
 import { rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Order } from '../lib/orders.js';
 import { CATALOG, formatCents } from '../lib/orders.js';
 import { html, renderPage } from '../lib/html.js';
 import type { SafeHtml } from '../lib/html.js';
 import { appInfo, HttpError, log, notFound, readFormBody, readJsonBody, redirect, sendHtml, sendJson, startApp } from '../lib/http.js';
 import { OrderStore } from './store.js';
+import { acceptWebSocket } from '../lib/websocket.js';
 
 const FEED_PAGE_SIZE = 100;
 const MAX_QUANTITY = 100;
@@ -69,7 +74,17 @@ ${form.error ? html`<p class="error">${form.error}</p>` : ''}
 <button type="submit">Order</button></form>
 <h2>Orders (${orders.length})</h2>
 <table><tr><th>#</th><th>Customer</th><th>Item</th><th>Qty</th><th>Created</th><th>Taken by</th></tr>${rows}</table>
-<p>JSON: <a href="api/orders">api/orders</a> · feed: <a href="feed?after=0">feed?after=0</a></p>`;
+<p>JSON: <a href="api/orders">api/orders</a> · feed: <a href="feed?after=0">feed?after=0</a> ·
+live (WebSocket): <code>live?after=0</code> <span id="live"></span></p>
+<script>
+// New orders arrive over a WebSocket through the gateway and both sidecars.
+(() => {
+  const el = document.getElementById('live');
+  const ws = new WebSocket(location.href.replace(/^http/, 'ws').replace(/[^/]*$/, '') + 'live?after=${String(orders.at(-1)?.id ?? 0)}');
+  ws.onmessage = (m) => { const o = JSON.parse(m.data); el.textContent = 'new: #' + o.id + ' ' + o.customer + ' (' + o.quantity + ' x ' + o.item + ')'; };
+  ws.onopen = () => { el.textContent = 'connected'; };
+})();
+</script>`;
   return renderPage({ title: 'Orders', root: '../', body });
 }
 
@@ -82,7 +97,7 @@ async function create(input: OrderInput): Promise<Order> {
   return order;
 }
 
-startApp({
+const server = startApp({
   async handler(req, res, url) {
     const route = `${req.method} ${url.pathname}`;
     const one = /^\/api\/orders\/(\d+)$/.exec(url.pathname);
@@ -120,4 +135,33 @@ startApp({
     // A private temp dir (no ORDER_DATA_DIR) dies with the process.
     if (!process.env.ORDER_DATA_DIR) rmSync(store.dir, { recursive: true, force: true });
   },
+});
+
+// The live feed: a WebSocket per watcher. The replicas share the store, so each one polls it and
+// also sees orders the other replica took.
+server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+  const url = new URL(req.url ?? '/', 'http://app.invalid');
+  if (url.pathname !== '/live') {
+    socket.end('HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nnot found\n');
+    return;
+  }
+  const ws = acceptWebSocket(req, socket);
+  if (!ws) return;
+  let after = Number(url.searchParams.get('after') ?? '0') || 0;
+  let busy = false;
+  const push = async (): Promise<void> => {
+    if (busy || ws.closed) return;
+    busy = true;
+    try {
+      for (const order of await store.list(after, FEED_PAGE_SIZE)) {
+        ws.sendText(JSON.stringify({ ...order, pushedBy: appInfo().instance }));
+        after = order.id;
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  void push();
+  const timer = setInterval(() => void push(), 500);
+  ws.onClose(() => clearInterval(timer));
 });

@@ -6,6 +6,12 @@ export type MeshSettings = Readonly<Required<MeshConfigSpec>>;
 export const MESH_DEFAULTS: MeshSettings = Object.freeze({
   rootNamespace: 'istio-system',
   trustDomain: 'cluster.local',
+  // Telemetry: access logs off, Istio's default formats, no extra providers.
+  accessLogFile: '',
+  accessLogEncoding: 'TEXT',
+  accessLogFormat: '',
+  extensionProviders: [],
+  defaultProviders: {},
 });
 
 export function meshSettings(configs: readonly MeshConfig[]): MeshSettings {

@@ -6,6 +6,7 @@ import type {
   Gateway,
   KindName,
   LocalWorkload,
+  RequestAuthentication,
   Resource,
   VirtualService,
 } from '../../api/types.js';
@@ -27,6 +28,10 @@ export interface Snapshot {
   readonly workloads: ReadonlyMap<string, LocalWorkload>;
   /** Mesh-wide settings (MeshConfig over Istio's defaults). */
   readonly mesh: MeshSettings;
+  /** Sorted by namespace/name. */
+  readonly requestAuthentications: readonly RequestAuthentication[];
+  /** jwksUri → fetched JWKS text (control/jwks/): input to translation, filled outside it. */
+  readonly jwks: ReadonlyMap<string, string>;
 }
 
 function byName<T extends Resource>(a: T, b: T): number {
@@ -50,6 +55,7 @@ export function buildSnapshot(
   byKind: ReadonlyMap<KindName, readonly Resource[]>,
   prev?: Snapshot,
   changed?: ReadonlySet<KindName>,
+  jwks: ReadonlyMap<string, string> = prev?.jwks ?? new Map(),
 ): Snapshot {
   const dirty = (kinds: readonly KindName[]): boolean => !prev || !changed || kinds.some((k) => changed.has(k));
 
@@ -77,7 +83,9 @@ export function buildSnapshot(
 
   const mesh = dirty(['MeshConfig']) || !prev ? meshSettings(ofKind(byKind, 'MeshConfig')) : prev.mesh;
 
-  return Object.freeze({ version, byKind, services, destinationRules, virtualServices, gateways, workloads, mesh });
+  const requestAuthentications = dirty(['RequestAuthentication']) || !prev ? ofKind(byKind, 'RequestAuthentication') : prev.requestAuthentications;
+
+  return Object.freeze({ version, byKind, services, destinationRules, virtualServices, gateways, workloads, mesh, requestAuthentications, jwks });
 }
 
 export function emptySnapshot(): Snapshot {

@@ -22,6 +22,8 @@ const REQUIRED_CASES = [
   'destination-rule-consistent-hash',
   'tcp-routes',
   'tls-routes',
+  'request-authn-sidecar',
+  'request-authn-gateway',
 ];
 
 test('golden-case-directories-are-all-present', () => {

@@ -8,7 +8,9 @@ import { clusterLoadAssignments } from './endpoints.js';
 import { gatewayListeners, gatewayServerPorts, sidecarListeners } from './listeners.js';
 import { gatewayRouteConfig, outboundRouteConfig } from './routes.js';
 import { gatewayRouteName } from './names.js';
+import { jwtAuthnFilter } from './request-authn.js';
 import { cmp } from '../model/services.js';
+import { withTelemetry } from './telemetry.js';
 
 export type ResourceSet = ReadonlyMap<string, Json>;
 export type ProxyResources = Readonly<Record<XdsType, ResourceSet>>;
@@ -31,11 +33,11 @@ export function translateListenersAndRoutes(snapshot: Snapshot, proxy: ProxyMode
   if (proxy.metadata.type === 'router') {
     const ports = gatewayServerPorts(snapshot, proxy);
     return {
-      listeners: byName(gatewayListeners(ports, proxy)),
+      listeners: byName(withTelemetry(snapshot, proxy, gatewayListeners(ports, proxy, jwtAuthnFilter(snapshot, proxy)))),
       routes: byName(ports.map((sp) => gatewayRouteConfig(snapshot, proxy, sp, gatewayRouteName(sp.port)))),
     };
   }
-  return { listeners: byName(sidecarListeners(snapshot, proxy)), routes: byName([outboundRouteConfig(snapshot, proxy)]) };
+  return { listeners: byName(withTelemetry(snapshot, proxy, sidecarListeners(snapshot, proxy))), routes: byName([outboundRouteConfig(snapshot, proxy)]) };
 }
 
 export function translate(snapshot: Snapshot, proxy: ProxyModel): ProxyResources {

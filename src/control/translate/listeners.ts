@@ -16,6 +16,7 @@ import { isHttpProtocol } from '../model/services.js';
 import type { GatewayServerPort } from './routes.js';
 import { inboundTcpListeners, outboundTcpListeners } from './tcp.js';
 import { outboundTlsListeners } from './tls.js';
+import { jwtAuthnFilter } from './request-authn.js';
 
 export const DEFAULT_OUTBOUND_PORT = 15001;
 
@@ -55,11 +56,14 @@ export function sidecarListeners(snapshot: Snapshot, proxy: ProxyModel): Json[] 
     }),
   ];
   const w = localWorkloadOf(snapshot, proxy);
+  // RequestAuthentication (./request-authn.ts): jwt_authn before the router on inbound HCMs.
+  const jwt = jwtAuthnFilter(snapshot, proxy);
   for (const p of (w?.workload.spec.ports ?? []).filter((port) => isHttpProtocol(port.protocol))) {
     const name = inboundListenerName(p.servicePort);
     out.push(
       hcmListener(name, ip, p.servicePort, 'INBOUND', {
         stat_prefix: `inbound_${ip}_${p.servicePort}`,
+        ...(jwt ? { http_filters: [jwt, ROUTER_FILTER] } : {}),
         route_config: {
           name,
           virtual_hosts: [
@@ -106,12 +110,13 @@ export function gatewayServerPorts(snapshot: Snapshot, proxy: ProxyModel): Gatew
   return [...byPort.values()].sort((a, b) => a.port - b.port);
 }
 
-export function gatewayListeners(ports: GatewayServerPort[], proxy: ProxyModel): Json[] {
+export function gatewayListeners(ports: GatewayServerPort[], proxy: ProxyModel, jwt?: Json): Json[] {
   const ip = proxy.metadata.INSTANCE_IP;
   return ports.map((sp) => {
     const bind = proxy.metadata.PORT_MAP?.[String(sp.port)] ?? sp.port;
     return hcmListener(gatewayListenerName(sp.port), ip, bind, 'OUTBOUND', {
       stat_prefix: `outbound_${ip}_${bind}`,
+      ...(jwt ? { http_filters: [jwt, ROUTER_FILTER] } : {}),
       rds: { route_config_name: gatewayRouteName(sp.port), config_source: ADS },
       strip_any_host_port: true,
       use_remote_address: true,

@@ -9,6 +9,7 @@ import { outboundClusterName, OUTBOUND_ROUTE } from './names.js';
 import { retryBudgetMetadata, retryPolicyJson } from './retry.js';
 import { applyRouteFeatures } from './route-features.js';
 import { routeHashPolicy, type HashTarget } from './load-balancer.js';
+import { claimMatchers, isClaimHeader } from './claims-match.js';
 
 /** Where routes are being built: the sidecar's mesh context or one gateway. */
 export interface RouteContext {
@@ -27,7 +28,7 @@ function stringMatcher(m: StringMatch): Json {
 
 function headerMatchers(headers: Record<string, StringMatch> | undefined, invert: boolean): Json[] {
   if (!headers) return [];
-  return Object.entries(headers).map(([name, m]) => {
+  return Object.entries(headers).filter(([name]) => !isClaimHeader(name)).map(([name, m]) => {
     const h: Json = { name: name.toLowerCase(), string_match: stringMatcher(m) };
     if (invert) h.invert_match = true;
     return h;
@@ -64,6 +65,8 @@ function routeMatch(m: HTTPMatchRequest | undefined): Json {
   if (m?.method) headers.push({ name: ':method', string_match: stringMatcher(m.method) });
   if (m?.authority) headers.push({ name: ':authority', string_match: stringMatcher(m.authority) });
   if (headers.length) match.headers = headers;
+  const claims = [...claimMatchers(m?.headers, false), ...claimMatchers(m?.withoutHeaders, true)];
+  if (claims.length) match.dynamic_metadata = claims;
   if (m?.queryParams) {
     match.query_parameters = Object.entries(m.queryParams).map(([name, q]) => ({ name, string_match: stringMatcher(q) }));
   }

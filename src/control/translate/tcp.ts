@@ -12,6 +12,7 @@ import { TCP_PROXY_FILTER, TCP_PROXY_TYPE_URL } from '../../xds/network-filters.
 import type { Json } from './clusters.js';
 import { inboundClusterName, outboundClusterName } from './names.js';
 import { boundGateways, hostCovers } from './routes.js';
+import { withTcpTimeouts } from './tcp-timeouts.js';
 
 /** Ports a sidecar already uses for itself: admin, explicit outbound HTTP, metrics. */
 export const RESERVED_PORTS = new Set([15000, 15001, 15090]);
@@ -23,7 +24,7 @@ export function outboundTcpListenerName(ip: string, port: number): string {
 /** tcp_proxy's routing part: one `cluster`, or `weighted_clusters` for a weighted split. */
 export type TcpTarget = { cluster: string } | { weighted_clusters: { clusters: { name: string; weight: number }[] } };
 
-function tcpListener(name: string, address: string, port: number, direction: 'INBOUND' | 'OUTBOUND', statPrefix: string, target: TcpTarget): Json {
+function tcpListener(name: string, address: string, port: number, direction: 'INBOUND' | 'OUTBOUND', statPrefix: string, target: Json): Json {
   return {
     name,
     address: { socket_address: { address, port_value: port } },
@@ -68,7 +69,7 @@ export function outboundTcpListeners(snapshot: Snapshot, proxy: ProxyModel, inbo
     .map(([port, svc]) => {
       const vs = meshVs.find((v) => v.spec.tcp !== undefined && v.spec.hosts.some((h) => hostCovers(resolveHost(h, v.metadata.namespace), svc.host)));
       const target = (vs && tcpRouteTarget(vs, port)) ?? { cluster: outboundClusterName(port, '', svc.host) };
-      return tcpListener(outboundTcpListenerName(ip, port), ip, port, 'OUTBOUND', `outbound_${ip}_${port}`, target);
+      return tcpListener(outboundTcpListenerName(ip, port), ip, port, 'OUTBOUND', `outbound_${ip}_${port}`, withTcpTimeouts(snapshot, target));
     });
 }
 

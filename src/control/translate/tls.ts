@@ -15,13 +15,14 @@ import { TCP_PROXY_FILTER, TCP_PROXY_TYPE_URL, TLS_INSPECTOR_FILTER, TLS_INSPECT
 import type { Json } from './clusters.js';
 import { outboundClusterName } from './names.js';
 import { boundGateways, hostCovers } from './routes.js';
-import { l4RouteTarget, outboundTcpListenerName, RESERVED_PORTS, type TcpTarget } from './tcp.js';
+import { l4RouteTarget, outboundTcpListenerName, RESERVED_PORTS } from './tcp.js';
+import { withTcpTimeouts } from './tcp-timeouts.js';
 
 export function isTlsProtocol(p: string): boolean {
   return p === 'TLS' || p === 'HTTPS';
 }
 
-function chain(statPrefix: string, target: TcpTarget, serverNames: string[] | undefined): Json {
+function chain(statPrefix: string, target: Json, serverNames: string[] | undefined): Json {
   return {
     ...(serverNames ? { filter_chain_match: { server_names: serverNames } } : {}),
     filters: [{ name: TCP_PROXY_FILTER, typed_config: { '@type': TCP_PROXY_TYPE_URL, stat_prefix: statPrefix, ...target } }],
@@ -62,16 +63,16 @@ export function outboundTlsListeners(snapshot: Snapshot, proxy: ProxyModel, inbo
             .flatMap((m) => m.sniHosts.map((h) => h.toLowerCase()))
             .filter((h) => !used.has(h) && (used.add(h), true));
           if (names.length === 0) continue;
-          chains.push(chain(statPrefix, l4RouteTarget(r.route, port, ns), names));
+          chains.push(chain(statPrefix, withTcpTimeouts(snapshot, l4RouteTarget(r.route, port, ns)), names));
         }
       }
       for (const svc of svcs) {
         if (used.has(svc.host)) continue;
         used.add(svc.host);
-        chains.push(chain(statPrefix, { cluster: outboundClusterName(port, '', svc.host) }, [svc.host]));
+        chains.push(chain(statPrefix, withTcpTimeouts(snapshot, { cluster: outboundClusterName(port, '', svc.host) }), [svc.host]));
       }
       const first = svcs[0];
-      if (first) chains.push(chain(statPrefix, { cluster: outboundClusterName(port, '', first.host) }, undefined));
+      if (first) chains.push(chain(statPrefix, withTcpTimeouts(snapshot, { cluster: outboundClusterName(port, '', first.host) }), undefined));
       return {
         name: outboundTcpListenerName(ip, port),
         address: { socket_address: { address: ip, port_value: port } },

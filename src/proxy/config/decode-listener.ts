@@ -7,10 +7,14 @@ import { decodeRouteConfig } from './decode-route.js';
 import type { HcmConfig, ListenerConfig, SniChain, TcpProxyConfig } from './types.js';
 import { TCP_PROXY_TYPE_URL, TLS_INSPECTOR_TYPE_URL } from '../../xds/network-filters.js';
 import { decodeTcpProxy, decodeUpgradeConfigs, NO_HCM } from './decode-tcp-proxy.js';
+import { decodeJwtAuthn, JWT_AUTHN_TYPE_URL } from '../security/jwt/decode.js';
+import { decodeAccessLogs } from '../telemetry/access-log/decode.js';
+import { decodeStatsFilter, STATS_FILTER_NAME, TYPED_STRUCT_TYPE_URL, type StatsConfig } from '../telemetry/metric-overrides.js';
 
 const HCM_FIELDS = [
   '@type', 'stat_prefix', 'rds', 'route_config', 'http_filters', 'strip_any_host_port', 'use_remote_address',
   'codec_type', 'generate_request_id', 'xff_num_trusted_hops', 'normalize_path', 'merge_slashes', 'upgrade_configs',
+  'access_log',
 ];
 
 function decodeHcm(tc: J, path: string): HcmConfig {
@@ -19,12 +23,20 @@ function decodeHcm(tc: J, path: string): HcmConfig {
     throw new ConfigRejection(`${path}.codec_type`, `only AUTO and HTTP1 are supported, got ${String(tc.codec_type)}`);
   }
   const filters = arr(tc.http_filters, `${path}.http_filters`);
+  let jwtAuthn: HcmConfig['jwtAuthn'];
+  let stats: StatsConfig | undefined;
   filters.forEach((f, i) => {
     const fp = `${path}.http_filters[${i}]`;
     const fo = obj(f, fp);
     only(fo, fp, ['name', 'typed_config']);
     const tc = fo.typed_config === undefined ? undefined : obj(fo.typed_config, `${fp}.typed_config`);
     const t = tc?.['@type'];
+    if (t === JWT_AUTHN_TYPE_URL && tc) {
+      if (jwtAuthn || i === filters.length - 1) throw new ConfigRejection(fp, 'at most one jwt_authn filter, before the router');
+      jwtAuthn = decodeJwtAuthn(tc, `${fp}.typed_config`);
+      return;
+    }
+    if (fo.name === STATS_FILTER_NAME && t === TYPED_STRUCT_TYPE_URL && tc) return void (stats = decodeStatsFilter(tc, `${fp}.typed_config`));
     if (t !== ROUTER_TYPE_URL) throw new ConfigRejection(fp, `HTTP filter ${String(fo.name)} (${String(t)}) is not supported; only the router`);
     only(tc ?? {}, `${fp}.typed_config`, ['@type']);
   });
@@ -42,6 +54,7 @@ function decodeHcm(tc: J, path: string): HcmConfig {
   } else {
     throw new ConfigRejection(path, 'needs rds or route_config');
   }
+  const accessLog = decodeAccessLogs(tc.access_log, `${path}.access_log`);
   return {
     statPrefix: typeof tc.stat_prefix === 'string' ? tc.stat_prefix : '',
     rdsName,
@@ -49,6 +62,9 @@ function decodeHcm(tc: J, path: string): HcmConfig {
     stripAnyHostPort: bool(tc.strip_any_host_port, `${path}.strip_any_host_port`, false),
     useRemoteAddress: bool(tc.use_remote_address, `${path}.use_remote_address`, false),
     ...(tc.upgrade_configs !== undefined ? { websocket: decodeUpgradeConfigs(tc.upgrade_configs, `${path}.upgrade_configs`) } : {}),
+    ...(jwtAuthn ? { jwtAuthn } : {}),
+    ...(accessLog ? { accessLog } : {}),
+    ...(stats ? { stats } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import type { HeaderMatcher, Route, RouteTable, StringMatcher, VirtualHost, Weig
 import { decodeRetryBudget, decodeRetryPolicy } from './decode-retry.js';
 import { decodeRouteFilters, HEADER_FIELDS, ROUTE_FEATURE_FIELDS } from './decode-route-features.js';
 import { hashPolicyOf } from './decode-lb.js';
+import { decodeClaimMatcher, type ClaimMatcher } from '../security/jwt/claims-match.js';
 
 function stringMatcher(m: J, path: string): StringMatcher {
   only(m, path, ['exact', 'prefix', 'suffix', 'contains', 'safe_regex', 'ignore_case']);
@@ -29,11 +30,17 @@ function headerMatcher(h: J, path: string): HeaderMatcher {
   return { name, matcher: null, invert: h.present_match === false ? !invert : invert };
 }
 
+/** dynamic_metadata: JWT claim matchers only (../security/jwt/claims-match.ts). */
+function claimMatchersOf(v: unknown, path: string): { claims?: ClaimMatcher[] } {
+  if (v === undefined) return {};
+  return { claims: arr(v, path).map((c, i) => decodeClaimMatcher(obj(c, `${path}[${i}]`), `${path}[${i}]`, stringMatcher)) };
+}
+
 function decodeRoute(r: J, path: string): Route {
   only(r, path, ['name', 'match', 'route', 'metadata', 'decorator', ...ROUTE_FEATURE_FIELDS]);
   const filters = decodeRouteFilters(r, path, r.route === undefined ? undefined : obj(r.route, `${path}.route`));
   const m = obj(r.match, `${path}.match`);
-  only(m, `${path}.match`, ['prefix', 'path', 'safe_regex', 'case_sensitive', 'headers', 'query_parameters']);
+  only(m, `${path}.match`, ['prefix', 'path', 'safe_regex', 'case_sensitive', 'headers', 'query_parameters', 'dynamic_metadata']);
   const caseSensitive = bool(m.case_sensitive, `${path}.match.case_sensitive`, true);
   let pathMatch: Route['match']['path'];
   if (m.prefix !== undefined) pathMatch = { kind: 'prefix', value: str(m.prefix, `${path}.match.prefix`), caseSensitive };
@@ -81,7 +88,7 @@ function decodeRoute(r: J, path: string): Route {
   return {
     ...(filters ? { filters } : {}),
     name: typeof r.name === 'string' ? r.name : '',
-    match: { path: pathMatch, headers, query },
+    match: { path: pathMatch, headers, query, ...claimMatchersOf(m.dynamic_metadata, `${path}.match.dynamic_metadata`) },
     action: {
       clusters,
       totalWeight,

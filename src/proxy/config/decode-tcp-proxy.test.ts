@@ -26,7 +26,7 @@ test('tcp_proxy: weighted_clusters keep their weights', () => {
 
 test('tcp_proxy: unsupported fields, both or neither target, zero weights are refused', () => {
   const p = 'listener 127.0.0.5_6379.filter_chains[0].filters[0].typed_config';
-  rejects(() => decodeListener(tcpListener({ cluster: 'a', idle_timeout: '1s' })), `${p}.idle_timeout`, /not supported/);
+  rejects(() => decodeListener(tcpListener({ cluster: 'a', max_connect_attempts: 2 })), `${p}.max_connect_attempts`, /not supported/);
   rejects(() => decodeListener(tcpListener({})), p, /exactly one of cluster or weighted_clusters/);
   rejects(() => decodeListener(tcpListener({ cluster: 'a', weighted_clusters: { clusters: [{ name: 'a', weight: 1 }] } })), p);
   rejects(() => decodeListener(tcpListener({ weighted_clusters: { clusters: [{ name: 'a', weight: 0 }] } })), `${p}.weighted_clusters.clusters`, /sum to 0/);
@@ -90,4 +90,21 @@ test('tls passthrough: what is refused names the field', () => {
   rejects(() => decodeListener(tlsListener([sniChain('a', ['a.example.com'])], [other])), `${p}.listener_filters[0]`, /only tls_inspector/);
   const hcm = listener({ name: '127.0.0.5_443', listener_filters: [TLS_INSPECTOR] });
   rejects(() => decodeListener(hcm), `${p}.filter_chains[0].filters[0].typed_config`, /only tcp_proxy/);
+});
+
+test('tcp_proxy: idle_timeout and max_downstream_connection_duration decode; absent stays absent', () => {
+  const l = decodeListener(tcpListener({ cluster: 'a', idle_timeout: '30s', max_downstream_connection_duration: '1.5s' }));
+  assert.equal(l.tcpProxy?.idleTimeoutMs, 30_000);
+  assert.equal(l.tcpProxy?.maxDownstreamConnectionDurationMs, 1500);
+  const off = decodeListener(tcpListener({ weighted_clusters: { clusters: [{ name: 'a', weight: 1 }] }, idle_timeout: '0s' }));
+  assert.equal(off.tcpProxy?.idleTimeoutMs, 0, '0s turns the idle timeout off');
+  const none = decodeListener(tcpListener({ cluster: 'a' }));
+  assert.equal(none.tcpProxy?.idleTimeoutMs, undefined);
+  assert.equal(none.tcpProxy?.maxDownstreamConnectionDurationMs, undefined);
+});
+
+test('tcp_proxy: bad timeouts are refused naming the field', () => {
+  const p = 'listener 127.0.0.5_6379.filter_chains[0].filters[0].typed_config';
+  rejects(() => decodeListener(tcpListener({ cluster: 'a', idle_timeout: 'soon' })), `${p}.idle_timeout`, /duration/);
+  rejects(() => decodeListener(tcpListener({ cluster: 'a', max_downstream_connection_duration: '0s' })), `${p}.max_downstream_connection_duration`, /at least 1ms/);
 });

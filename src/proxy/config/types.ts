@@ -4,6 +4,10 @@ import type { RetryBudgetConfig, RetryPolicyConfig } from '../http/retry/policy.
 import type { OutlierConfig, PoolConfig } from './cluster-policy.js';
 import type { RouteFilters } from '../http/filters/types.js';
 import type { HashPolicyConfig, LbConfig, LbPolicy } from './lb-config.js';
+import type { JwtAuthnConfig } from '../security/jwt/config.js';
+import type { ClaimMatcher } from '../security/jwt/claims-match.js';
+import type { AccessLogger } from '../telemetry/access-log/decode.js';
+import type { StatsConfig } from '../telemetry/metric-overrides.js';
 
 export interface StringMatcher {
   kind: 'exact' | 'prefix' | 'regex';
@@ -24,6 +28,8 @@ export interface RouteMatch {
   path: { kind: 'prefix' | 'exact' | 'regex'; value: string; regex?: RegExp; caseSensitive: boolean };
   headers: HeaderMatcher[];
   query: { name: string; matcher: StringMatcher | null }[];
+  /** dynamic_metadata on the validated JWT's claims (VirtualService @request.auth.claims.*). */
+  claims?: ClaimMatcher[];
 }
 
 export interface WeightedCluster {
@@ -77,6 +83,12 @@ export interface HcmConfig {
   useRemoteAddress: boolean;
   /** upgrade_configs has websocket: Upgrade requests pass through (see ../http/upgrade.ts). */
   websocket?: boolean;
+  /** envoy.filters.http.jwt_authn (RequestAuthentication), run before routing. */
+  jwtAuthn?: JwtAuthnConfig;
+  /** access_log (../telemetry/access-log/); absent when none. */
+  accessLog?: AccessLogger[];
+  /** The istio.stats HTTP filter: Telemetry API metric overrides (../telemetry/metric-overrides.ts). */
+  stats?: StatsConfig;
 }
 
 /** envoy.filters.network.tcp_proxy: L4 proxying to one cluster or a weighted pick. */
@@ -84,6 +96,12 @@ export interface TcpProxyConfig {
   statPrefix: string;
   clusters: WeightedCluster[];
   totalWeight: number;
+  /** idle_timeout; absent: Envoy's 1h; 0: none (see ../network/tcp-timeouts.ts). */
+  idleTimeoutMs?: number;
+  /** max_downstream_connection_duration; absent or 0: none. */
+  maxDownstreamConnectionDurationMs?: number;
+  /** access_log (../telemetry/access-log/); absent when none. */
+  accessLog?: AccessLogger[];
 }
 
 export interface ListenerConfig {

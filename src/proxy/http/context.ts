@@ -3,6 +3,7 @@ import type { ListenerConfig, RouteTable } from '../config/types.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { PeerMetadata } from '../../xds/node-metadata.js';
 import type { IstioMetrics } from '../telemetry/istio-metrics.js';
+import type { HttpAccessLog } from '../telemetry/access-log/http-tap.js';
 
 export interface ProxyStats {
   downstreamRq: number;
@@ -22,6 +23,8 @@ export interface HcmContext {
   /** `self` encoded for the metadata-exchange header, computed once. */
   readonly selfHeader: string;
   readonly stats: ProxyStats;
+  /** Set when the listener has access logs (or metric overrides read request attributes). */
+  readonly accessLog?: HttpAccessLog;
   /** True while the proxy drains: responses carry Connection: close. */
   draining(): boolean;
 }

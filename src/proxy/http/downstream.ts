@@ -236,6 +236,7 @@ export class DownstreamConnection {
   writeLocalReply(err: ProxyError, keepAlive: boolean, extraHeaders = ''): number {
     const r = localReply(err);
     const body = r.body;
+    for (const [k, v] of Object.entries(r.headers ?? {})) extraHeaders += `${k}: ${v}\r\n`;
     this.write(
       `HTTP/1.1 ${r.status} ${reasonPhrase(r.status)}\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncontent-type: text/plain\r\n${extraHeaders}${keepAlive ? '' : 'connection: close\r\n'}\r\n${body}`,
     );

@@ -23,6 +23,9 @@ import { RouteFilterRun, type FilterStep } from './filters/run.js';
 import type { RequestMirror } from './filters/mirror.js';
 import { requestHash } from '../upstream/lb/hash-key.js';
 import { openTunnel, upgradeRequestHeaders } from './upgrade.js';
+import type { RequestAuth } from '../security/identity.js';
+import { runJwtAuthn, type AuthnOutcome } from '../security/jwt/authenticate.js';
+import type { HttpLogTap } from '../telemetry/access-log/http-tap.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -61,6 +64,9 @@ export class Exchange {
   private mirror: RequestMirror | null = null;
   /** Set-Cookie from a consistent-hash cookie policy that generated the cookie. */
   private setCookie: string | undefined;
+  /** Istio's request.auth (jwt_authn, ../security/jwt/): undefined until it ran, null without a token. */
+  requestAuth: RequestAuth | null | undefined;
+  private readonly log: HttpLogTap | undefined; // access log / metric-override attributes (../telemetry/access-log/)
 
   constructor(
     private readonly down: DownstreamConnection,
@@ -72,6 +78,7 @@ export class Exchange {
     // A request without a body is complete as soon as its head is.
     this.requestEnded = !req.chunked && req.contentLength <= 0;
     ctx.stats.downstreamRq++;
+    this.log = ctx.accessLog?.begin(req, down);
   }
 
   get method(): string {
@@ -92,6 +99,8 @@ export class Exchange {
 
   private dispatch(): void {
     const req = this.req;
+    const jwt = this.ctx.listener.hcm.jwtAuthn;
+    if (jwt && this.requestAuth === undefined) return runJwtAuthn(jwt, req, (r) => this.afterAuthn(r));
     let target = req.target;
     let authority = (req.host ?? '').toLowerCase();
     if (target.charCodeAt(0) !== 47 /* '/' */) {
@@ -106,7 +115,7 @@ export class Exchange {
     const q = target.indexOf('?');
     const path = q >= 0 ? target.slice(0, q) : target;
     const query = q >= 0 ? target.slice(q + 1) : '';
-    const view: RequestView = { method: req.method, authority, path, query, headers: req.headers };
+    const view: RequestView = { method: req.method, authority, path, query, headers: req.headers, auth: this.requestAuth };
 
     const table = this.ctx.routes();
     if (!table) throw new ProxyError('NR', 'route config not received yet');
@@ -118,6 +127,13 @@ export class Exchange {
     this.filters = RouteFilterRun.of(route, view);
     if (this.filters) this.runFilters(this.filters.decode(), () => this.forward(route, path, q, query, authority));
     else this.forward(route, path, q, query, authority);
+  }
+
+  private afterAuthn(r: AuthnOutcome): void {
+    if (this.finished) return;
+    if (r instanceof ProxyError) return this.failBeforeResponse(r);
+    this.requestAuth = r;
+    this.start();
   }
 
   private forward(route: Route, path: string, q: number, query: string, authority: string): void {
@@ -136,6 +152,8 @@ export class Exchange {
     if (this.retry) {
       this.retry.noteHost(host);
       if (req.contentLength > RETRY_BUFFER_LIMIT) this.retry.disableReplay();
+      // Body that arrived while an async step (jwt_authn, fault delay) ran is replayed too.
+      for (const b of this.queued ?? []) this.retry.bufferBody(b);
     }
 
     const newPath = rewritePath(route, path);
@@ -290,6 +308,7 @@ export class Exchange {
     this.responseStarted = true;
     this.responseStatus = head.status;
     this.grpcMessages?.headers(head.headers);
+    this.log?.head(head, this.upstream);
     const h = this.filters ? this.filters.responseHeaders(this.cluster!.config.name, head.headers) : head.headers;
     const tokens = head.connectionTokens;
     if (this.ctx.draining()) this.keepAlive = false;
@@ -380,6 +399,7 @@ export class Exchange {
 
   onEnd(trailers: readonly string[] = []): void {
     this.grpcMessages?.headers(trailers);
+    this.log?.trailers(trailers);
     if (this.responseChunked) this.emit(trailers.length > 0 && /\btrailers\b/i.test(this.headerValue('te')) ? lastChunkWithTrailers(trailers) : LAST_CHUNK);
     // Written now, before the connection moves on to a pipelined request that may answer locally.
     this.batching = false;
@@ -520,6 +540,7 @@ export class Exchange {
   private failBeforeResponse(err: ProxyError): void {
     if (this.finished) return;
     this.flags = err.flag;
+    this.log?.fail(err);
     if (this.upstream) this.upstream.destroy();
     this.upstream = null;
     // If the request body is still arriving we answer and close: the stream cannot be resynced.
@@ -556,8 +577,12 @@ export class Exchange {
     const inbound = this.inbound;
     let peer = this.peer;
     if (!inbound && !peer && hostRef) peer = peerFromWorkloadMetadata(hostRef.endpoint.workload, hostRef.endpoint.serviceAccount);
-    const service = this.cluster?.config.service ?? null;
+    // A local reply before forwarding (fault abort, redirect, NC...) still names the route's
+    // destination service, as Istio's stats do (Envoy knows the route's cluster once routed).
+    const routed = this.cluster ?? (this.route ? this.ctx.clusters.get(this.route.action.clusters[0]?.name ?? '') : undefined);
+    const service = routed?.config.service ?? null;
     const grpc = this.headerValue('content-type').startsWith('application/grpc');
+    this.log?.done(this.route, this.cluster, hostRef, this.flags, this.responseStatus, this.requestBytes, this.responseBytes);
     ctx.metrics.record({
       reporter: inbound ? 'destination' : 'source',
       source: inbound ? peer : ctx.self,
@@ -571,7 +596,7 @@ export class Exchange {
       requestBytes: this.requestBytes,
       responseBytes: this.responseBytes,
       grpcMessages: this.grpcMessages,
-    });
+    }, this.log?.entry);
     if (this.flags !== 'DC') this.down.exchangeDone(this.keepAlive);
   }
 

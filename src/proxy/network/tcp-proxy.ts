@@ -1,18 +1,23 @@
 // envoy.filters.network.tcp_proxy: one accepted connection → a cluster (weighted pick) → a host →
 // a new upstream connection (never pooled), then the two are spliced (./splice.ts). A host-less
-// cluster closes the connection with flag UH, a failed or timed-out connect with UF.
+// cluster closes the connection with flag UH, a failed or timed-out connect with UF; over the
+// cluster's max_connections the connection waits in its pending queue, and beyond that queue's
+// bound it is closed with UO (./tcp-upstream.ts, which also feeds outlier detection). Connected: idle_timeout and max_downstream_connection_duration (./tcp-timeouts.ts).
 // Metrics: Istio's TCP set (../telemetry/tcp-metrics.ts). The client side knows its peer from
 // the EDS endpoint's workload metadata; the server side has no peer exchange on raw TCP, so its
 // source labels are "unknown".
 // TLS passthrough listeners (sniChains) first peek the ClientHello (./client-hello.ts) and proxy
 // with the chain its SNI selects (no match: the default chain; none: closed with flag NR).
-import net from 'node:net';
+import type net from 'node:net';
 import type { ListenerConfig, TcpProxyConfig } from '../config/types.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { PeerMetadata } from '../../xds/node-metadata.js';
 import type { TcpConnectionLabels, TcpMetrics } from '../telemetry/tcp-metrics.js';
 import { splice } from './splice.js';
 import { matchServerName, peekSni } from './client-hello.js';
+import { connectTcpUpstream } from './tcp-upstream.js';
+import { startTcpTimers } from './tcp-timeouts.js';
+import { TcpLog } from '../telemetry/access-log/tcp-log.js';
 
 /** How long a TLS passthrough listener waits for the ClientHello before using its default chain. */
 const SNI_TIMEOUT_MS = 15_000;
@@ -64,12 +69,13 @@ export class TcpProxy {
     // TLS passthrough: the chain is picked by the ClientHello's SNI; the peeked bytes go first.
     down.setNoDelay(true);
     peekSni(down, SNI_TIMEOUT_MS, (sni, head) => {
-      this.proxy(down, listener, matchServerName(chains, sni)?.tcpProxy ?? listener.tcpProxy, head);
+      this.proxy(down, listener, matchServerName(chains, sni)?.tcpProxy ?? listener.tcpProxy, head, sni ?? undefined);
     });
   }
 
-  private proxy(down: net.Socket, listener: ListenerConfig, cfg: TcpProxyConfig | undefined, head: Buffer | null): void {
+  private proxy(down: net.Socket, listener: ListenerConfig, cfg: TcpProxyConfig | undefined, head: Buffer | null, sni?: string): void {
     const inbound = listener.direction === 'INBOUND';
+    const log = cfg?.accessLog ? new TcpLog(cfg.accessLog, down, sni) : null;
     if (!cfg) {
       // No chain for this connection (no SNI match and no default chain): Envoy's NR.
       const labels: TcpConnectionLabels = {
@@ -95,56 +101,72 @@ export class TcpProxy {
       connectionSecurityPolicy: inbound ? 'none' : 'unknown',
     };
     const host = cluster?.pick();
+    log?.target(cluster?.config.name, host?.key);
     if (!cluster || !host) {
+      log?.end(cluster ? 'UH' : 'NC');
       this.fail(down, labels, cluster ? 'UH' : 'NC');
       return;
     }
     if (!inbound) labels.destination = peerFromEndpoint(host.endpoint.workload, host.endpoint.serviceAccount);
+    const acceptedAt = performance.now();
     host.active++;
-    let done = false;
-    const up = net.connect({ host: host.address, port: host.port, allowHalfOpen: true, noDelay: true });
-    host.stats?.track(up);
-    const timer = setTimeout(() => failConnect(), cluster.config.connectTimeoutMs > 0 ? cluster.config.connectTimeoutMs : 10_000);
-    const failConnect = (): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      host.active--;
-      up.destroy();
-      this.fail(down, labels, 'UF');
-    };
+    let connecting = true;
     const downGone = (): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
+      if (!connecting) return;
+      connecting = false;
       host.active--;
-      up.destroy();
+      cancel();
+      log?.end('DC');
       const s = this.deps.metrics.series({ ...labels, responseFlags: 'DC' });
       s.opened.inc();
       s.closed.inc();
     };
-    up.once('error', failConnect);
     down.once('close', downGone);
     down.on('error', () => down.destroy());
-    up.once('connect', () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      up.off('error', failConnect);
+    const cancel = connectTcpUpstream(cluster, host, (r) => {
+      if (!connecting) return;
+      connecting = false;
       down.off('close', downGone);
+      if (!r.ok) {
+        host.active--;
+        log?.end(r.flag, r.reason);
+        this.fail(down, labels, r.flag);
+        return;
+      }
+      const up = r.socket;
+      host.stats?.track(up);
       const s = this.deps.metrics.series(labels);
+      let closedSeries = s;
       s.opened.inc();
       this.active++;
+      let endFlag = '-';
+      const timers = startTcpTimers(cfg, acceptedAt, (flag) => {
+        if (flag !== '-') closedSeries = this.deps.metrics.series({ ...labels, responseFlags: flag });
+        endFlag = flag;
+        down.destroy();
+        up.destroy();
+      });
+      log?.connected(up);
       splice(
         down,
         up,
         {
-          onDownstreamBytes: (n) => s.received.inc(n),
-          onUpstreamBytes: (n) => s.sent.inc(n),
+          onDownstreamBytes: (n) => {
+            s.received.inc(n);
+            timers.activity();
+            log?.received(n);
+          },
+          onUpstreamBytes: (n) => {
+            s.sent.inc(n);
+            timers.activity();
+            log?.sent(n);
+          },
           onClose: () => {
+            timers.stop();
+            log?.end(endFlag);
             this.active--;
             host.active--;
-            s.closed.inc();
+            closedSeries.closed.inc();
           },
         },
         { downstreamHead: head },

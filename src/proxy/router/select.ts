@@ -1,5 +1,7 @@
 // Request → virtual host → route → cluster, against a precompiled RouteTable. First match wins.
 import type { HeaderMatcher, Route, RouteAction, RouteTable, StringMatcher, VirtualHost } from '../config/types.js';
+import type { RequestAuth } from '../security/identity.js';
+import { claimMatches } from '../security/jwt/claims-match.js';
 
 export interface RequestView {
   method: string;
@@ -11,6 +13,8 @@ export interface RequestView {
   query: string;
   /** Flat [name, value, ...] with lower-case names. */
   headers: readonly string[];
+  /** The validated JWT (RequestAuthentication), for claim matches; absent/null: none. */
+  auth?: RequestAuth | null | undefined;
 }
 
 function stripPort(host: string): string {
@@ -94,6 +98,7 @@ export function routeMatches(route: Route, req: RequestView): boolean {
       break;
   }
   for (const hm of route.match.headers) if (!headerMatches(hm, req)) return false;
+  if (route.match.claims) for (const cm of route.match.claims) if (!claimMatches(cm, req.auth, stringMatches)) return false;
   for (const q of route.match.query) {
     const v = queryValue(req.query, q.name);
     if (v === undefined) return false;

@@ -10,10 +10,15 @@
 // a mutated one is re-resolved. The other labels are enums, the status code and an interned
 // response-flags id. Two numbers then find the cached bundle of the four series in two Map
 // lookups, and the series are updated in place. Only a never-seen label set allocates.
+//
+// Telemetry API overrides (./metric-overrides.ts: drop a metric, remove or upsert tags) take a
+// separate, compiled-once path: the 22 values, then each family's plan, then a series lookup.
 
 import { LABEL_KEY_SEPARATOR } from '../../telemetry/prom.js';
 import type { CounterChild, HistogramChild, Counter, Histogram, Registry } from '../../telemetry/prom.js';
 import type { PeerMetadata } from '../../xds/node-metadata.js';
+import type { CelAttributes } from '../../cel/cel.js';
+import { applyPlan, familyLayout, HTTP_METRICS, isStandard, overridesKey, type FamilyLayout, type ReporterOverrides, type ReporterPlan } from './metric-overrides.js';
 
 export const ISTIO_LABEL_NAMES = [
   'reporter',
@@ -141,10 +146,14 @@ const MAX_FLAGS = 256;
 const FLAG_IDS = MAX_FLAGS + 2;
 
 export class IstioMetrics {
-  readonly requests: Counter;
-  readonly duration: Histogram;
-  readonly requestBytes: Histogram;
-  readonly responseBytes: Histogram;
+  requests: Counter;
+  duration: Histogram;
+  requestBytes: Histogram;
+  responseBytes: Histogram;
+  /** Telemetry API overrides per family (HTTP_METRICS order); null: Istio's standard metrics. */
+  private layouts: FamilyLayout[] | null = null;
+  private ovKey = overridesKey({});
+  /** gRPC message counts, always with Istio's standard labels (Telemetry overrides do not apply). */
   readonly requestMessages: Counter;
   readonly responseMessages: Counter;
   private readonly clusterSuffix: string;
@@ -163,52 +172,86 @@ export class IstioMetrics {
   private noPeerId = 0;
   private noServiceId = 0;
 
-  constructor(registry: Registry, opts: IstioMetricsOptions = {}) {
-    const labelNames = ISTIO_LABEL_NAMES;
-    this.requests = registry.counter({
-      name: 'istio_requests_total',
-      help: 'Total number of requests handled by the proxy.',
-      labelNames,
-    });
-    this.duration = registry.histogram({
-      name: 'istio_request_duration_milliseconds',
-      help: 'Request duration in milliseconds, from request start to the end of the response.',
-      labelNames,
-      buckets: DURATION_BUCKETS_MS,
-    });
-    this.requestBytes = registry.histogram({
-      name: 'istio_request_bytes',
-      help: 'Request size in bytes (headers and body).',
-      labelNames,
-      buckets: BYTES_BUCKETS,
-    });
-    this.responseBytes = registry.histogram({
-      name: 'istio_response_bytes',
-      help: 'Response size in bytes (headers and body).',
-      labelNames,
-      buckets: BYTES_BUCKETS,
-    });
+  constructor(
+    private readonly registry: Registry,
+    opts: IstioMetricsOptions = {},
+  ) {
+    this.clusterSuffix = clusterSuffix(opts.clusterDomain);
+    [this.requests, this.duration, this.requestBytes, this.responseBytes] = this.register(HTTP_METRICS.map(() => ISTIO_LABEL_NAMES));
     this.requestMessages = registry.counter({
       name: 'istio_request_messages_total',
       help: 'gRPC messages sent by the client.',
-      labelNames,
+      labelNames: ISTIO_LABEL_NAMES,
     });
     this.responseMessages = registry.counter({
       name: 'istio_response_messages_total',
       help: 'gRPC messages sent by the server.',
-      labelNames,
+      labelNames: ISTIO_LABEL_NAMES,
     });
-    this.clusterSuffix = clusterSuffix(opts.clusterDomain);
+    this.resetCaches();
+  }
+
+  /** Registers the four families with the given label names (in HTTP_METRICS order). */
+  private register(names: readonly (readonly string[])[]): [Counter, Histogram, Histogram, Histogram] {
+    const r = this.registry;
+    const requests = r.counter({
+      name: 'istio_requests_total',
+      help: 'Total number of requests handled by the proxy.',
+      labelNames: names[0],
+    });
+    const duration = r.histogram({
+      name: 'istio_request_duration_milliseconds',
+      help: 'Request duration in milliseconds, from request start to the end of the response.',
+      labelNames: names[1],
+      buckets: DURATION_BUCKETS_MS,
+    });
+    const requestBytes = r.histogram({
+      name: 'istio_request_bytes',
+      help: 'Request size in bytes (headers and body).',
+      labelNames: names[2],
+      buckets: BYTES_BUCKETS,
+    });
+    const responseBytes = r.histogram({
+      name: 'istio_response_bytes',
+      help: 'Response size in bytes (headers and body).',
+      labelNames: names[3],
+      buckets: BYTES_BUCKETS,
+    });
     // A dropped series (expiry, registry.remove) invalidates the bundle that holds it.
     const forget = (child: { key: string }): void => {
       const b = this.bySeriesKey.get(child.key);
       if (b !== undefined) this.forget(b);
     };
-    this.requests.onRemove(forget);
-    this.duration.onRemove(forget);
-    this.requestBytes.onRemove(forget);
-    this.responseBytes.onRemove(forget);
+    requests.onRemove(forget);
+    duration.onRemove(forget);
+    requestBytes.onRemove(forget);
+    responseBytes.onRemove(forget);
+    return [requests, duration, requestBytes, responseBytes];
+  }
+
+  /**
+   * Applies Telemetry API metric overrides (./metric-overrides.ts). A change re-registers the four
+   * families with their new label names (their series start over, as after a proxy restart);
+   * the same overrides again change nothing.
+   */
+  setOverrides(ov: ReporterOverrides): void {
+    const key = overridesKey(ov);
+    if (key === this.ovKey) return;
+    this.ovKey = key;
+    const layouts = HTTP_METRICS.map((m) => familyLayout(m, ISTIO_LABEL_NAMES, ov));
+    const standard = layouts.every((l) => isStandard(l, ISTIO_LABEL_NAMES));
+    if (standard && this.layouts === null) return;
+    for (const f of [this.requests, this.duration, this.requestBytes, this.responseBytes]) this.registry.remove(f.name);
     this.resetCaches();
+    this.layouts = standard ? null : layouts;
+    [this.requests, this.duration, this.requestBytes, this.responseBytes] = this.register(
+      standard ? HTTP_METRICS.map(() => ISTIO_LABEL_NAMES) : layouts.map((l) => l.labelNames),
+    );
+  }
+
+  /** True when overrides read request attributes (the caller should pass them to record). */
+  get needsAttributes(): boolean {
+    return this.layouts?.some((l) => l.plans.some((p) => p.dynamic)) ?? false;
   }
 
   /**
@@ -216,7 +259,8 @@ export class IstioMetrics {
    * (PeerMetadataCache does for peers) and their labels are resolved once; a fresh object per
    * request is correct but pays for resolving its labels every time.
    */
-  record(r: RequestRecord): void {
+  record(r: RequestRecord, attrs?: CelAttributes): void {
+    if (this.layouts !== null) return this.recordOverridden(r, this.layouts, attrs);
     const b = this.bundleFor(r);
     b.requests.inc();
     b.duration.observe(r.durationMs);
@@ -228,6 +272,29 @@ export class IstioMetrics {
       this.requestMessages.labelsFrom(b.requests.labelValues).inc(g.request);
       this.responseMessages.labelsFrom(b.requests.labelValues).inc(g.response);
     }
+  }
+
+  /** With overrides: each family's values through its reporter's plan, without the id cache. */
+  private recordOverridden(r: RequestRecord, layouts: FamilyLayout[], attrs: CelAttributes | undefined): void {
+    const std = labelsOf(r, this.clusterSuffix);
+    const g = r.grpcMessages;
+    if (g) {
+      this.requestMessages.labelsFrom(std).inc(g.request);
+      this.responseMessages.labelsFrom(std).inc(g.response);
+    }
+    const rep = r.reporter === 'destination' ? 1 : 0;
+    const plan = (i: number): ReporterPlan | undefined => {
+      const p = layouts[i]?.plans[rep];
+      return p && !p.disabled ? p : undefined;
+    };
+    let p = plan(0);
+    if (p) this.requests.labelsFrom(applyPlan(p, std, attrs)).inc();
+    p = plan(1);
+    if (p) this.duration.labelsFrom(applyPlan(p, std, attrs)).observe(r.durationMs);
+    p = plan(2);
+    if (p) this.requestBytes.labelsFrom(applyPlan(p, std, attrs)).observe(r.requestBytes);
+    p = plan(3);
+    if (p) this.responseBytes.labelsFrom(applyPlan(p, std, attrs)).observe(r.responseBytes);
   }
 
   /** Number of cached label sets (tests, debugging). */

@@ -3,22 +3,30 @@
 // room for a new one waits in a FIFO pending queue of at most max_pending_requests, served as
 // connections free up; beyond that it fails fast with UO. max_requests caps requests in flight.
 // Also: max_requests_per_connection, the idle timeout of pooled connections and TCP keepalive.
+// The TCP proxy takes its (never pooled) connections' slots here too (reserveConnection), waiting
+// in the same queue, as Envoy's TCP pool shares the cluster's resource manager.
 import { ClusterStats } from './cluster-stats.js';
 import { UNLIMITED, type PoolConfig } from '../config/cluster-policy.js';
 import { ProxyError } from '../errors.js';
 import type { Host } from './host.js';
 import { UpstreamConnection } from './upstream-connection.js';
+import { applyTcpKeepalive } from '../network/tcp-keepalive.js';
 
 export type AcquireCallback = (err: ProxyError | null, conn: UpstreamConnection | null, reused: boolean) => void;
 
 /** Creates a connection; `onConnect` runs once when it is connected or has failed. */
 export type Connector = (host: Host, connectTimeoutMs: number, onConnect: (err: ProxyError | null) => void) => UpstreamConnection;
 
+/** A TCP proxy connection's slot of max_connections: its release function, or the failure. */
+export type ReserveCallback = (err: ProxyError | null, release: (() => void) | null) => void;
+
 interface Waiter {
   host: Host;
   connectTimeoutMs: number;
   cb: AcquireCallback;
   cancelled: boolean;
+  /** Set for a TCP proxy connection waiting for a slot (then `cb` is unused). */
+  tcp?: ReserveCallback;
 }
 
 /** Max idle connections kept per host. */
@@ -33,6 +41,8 @@ export class ClusterPool {
   open = 0;
   /** Requests that overflowed a limit (upstream_rq_pending_overflow). */
   overflows = 0;
+  /** Times a connection could not be opened because of max_connections (upstream_cx_overflow). */
+  cxOverflows = 0;
   private waiters: Waiter[] = [];
   private waiterHead = 0;
 
@@ -43,7 +53,57 @@ export class ClusterPool {
     private readonly hosts: () => readonly Host[],
     private readonly connector: Connector = (h, t, cb) => new UpstreamConnection(h, t, cb),
     private readonly onOverflow: (cluster: string) => void = NOOP,
+    private readonly onCxOverflow: (cluster: string) => void = NOOP,
   ) {}
+
+  /**
+   * For the TCP proxy (one upstream connection per downstream one, never pooled), as Envoy's TCP
+   * connection pool: a slot of max_connections (shared with the HTTP pool's connections) for a
+   * connection to `host`, at once or after waiting in the pending queue, whose bound
+   * max_pending_requests is then the connection limit (beyond it: UO, counted as a pending
+   * overflow). Waiting because of max_connections counts an upstream_cx_overflow. `cb` gets the
+   * function that gives the slot back (call it when the connection closes). Returns a function
+   * that gives up the place in the queue.
+   */
+  reserveConnection(host: Host, cb: ReserveCallback): () => void {
+    const limits = this.config.limits;
+    if (this.pending === 0 && this.open < limits.maxConnections) {
+      cb(null, this.takeSlot(host));
+      return NOOP;
+    }
+    if (this.pending >= limits.maxPendingRequests) {
+      this.overflows++;
+      this.onOverflow(this.name);
+      cb(new ProxyError('UO', 'overflow'), null);
+      return NOOP;
+    }
+    if (this.open >= limits.maxConnections) this.cxOverflow();
+    const w: Waiter = { host, connectTimeoutMs: 0, cb: NOOP, cancelled: false, tcp: cb };
+    this.waiters.push(w);
+    this.drain();
+    return () => {
+      w.cancelled = true;
+      this.compact();
+    };
+  }
+
+  private takeSlot(host: Host): () => void {
+    this.open++;
+    host.open++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.open--;
+      host.open--;
+      this.drain();
+    };
+  }
+
+  private cxOverflow(): void {
+    this.cxOverflows++;
+    this.onCxOverflow(this.name);
+  }
 
   get pending(): number {
     return this.waiters.length - this.waiterHead;
@@ -75,6 +135,7 @@ export class ClusterPool {
       this.overflow(cb);
       return NOOP;
     }
+    if (this.open >= limits.maxConnections) this.cxOverflow();
     const w: Waiter = { host, connectTimeoutMs, cb, cancelled: false };
     this.waiters.push(w);
     this.drain();
@@ -119,7 +180,7 @@ export class ClusterPool {
     });
     this.stats.track(conn.socket);
     const ka = this.config.tcpKeepalive;
-    if (ka) conn.socket.setKeepAlive(true, ka.timeMs);
+    if (ka) applyTcpKeepalive(conn.socket, ka);
     conn.socket.once('close', () => {
       this.open--;
       host.open--;
@@ -153,6 +214,21 @@ export class ClusterPool {
       if (w.cancelled) {
         this.waiterHead++;
         continue;
+      }
+      if (w.tcp) {
+        if (this.open < this.config.limits.maxConnections) {
+          this.waiterHead++;
+          w.tcp(null, this.takeSlot(w.host));
+          continue;
+        }
+        // At the limit: an idle pooled connection (any host) makes room for it.
+        for (const h of this.hosts()) {
+          if (h.idle.length > 0) {
+            h.idle.pop()!.destroy();
+            break;
+          }
+        }
+        break;
       }
       const idle = takeIdle(w.host);
       if (idle) {
@@ -190,7 +266,11 @@ export class ClusterPool {
     const ws = this.waiters.slice(this.waiterHead);
     this.waiters = [];
     this.waiterHead = 0;
-    for (const w of ws) if (!w.cancelled) w.cb(new ProxyError('UH', 'cluster removed'), null, false);
+    for (const w of ws) {
+      if (w.cancelled) continue;
+      if (w.tcp) w.tcp(new ProxyError('UH', 'cluster removed'), null);
+      else w.cb(new ProxyError('UH', 'cluster removed'), null, false);
+    }
   }
 }
 

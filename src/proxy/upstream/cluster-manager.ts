@@ -38,6 +38,21 @@ export class ClusterRuntime {
   }
 
   /**
+   * A retry's pick with Envoy's previous_hosts predicate: among the eligible hosts not `tried` yet
+   * when there are any, else among all. Least-request's two choices would otherwise keep
+   * landing on a fast-failing host (it never has requests in flight). Consistent-hash clusters
+   * re-pick from the whole ring (filtering would rebuild it per retry).
+   */
+  pickUntried(tried: readonly Host[]): Host | undefined {
+    const policy = this.config.lbPolicy;
+    if (tried.length === 0 || policy === 'RING_HASH' || policy === 'MAGLEV') return this.pick();
+    const od = this.outlier;
+    const eligible = od ? eligibleHosts(this.hosts, od, this.config.healthyPanicThreshold) : this.hosts;
+    const rest = eligible.filter((h) => !tried.includes(h));
+    return this.picker.pick(rest.length > 0 ? rest : eligible);
+  }
+
+  /**
    * The result of one upstream request to `host`, for outlier detection: the response status when
    * the response started, else what the flag says happened (connect failure, reset, timeout).
    */
@@ -59,6 +74,8 @@ export class ClusterRuntime {
 export interface ClusterManagerOptions {
   /** Called when a request overflows a circuit breaker (pending queue or max_requests). */
   onOverflow?: (cluster: string) => void;
+  /** Called when a TCP proxy connection overflows max_connections (upstream_cx_overflow). */
+  onCxOverflow?: (cluster: string) => void;
   clock?: OutlierClock;
   connector?: Connector;
 }
@@ -108,7 +125,7 @@ export class ClusterManager {
       let pool = this.pools.get(name);
       if (pool) pool.config = cfg.pool;
       else {
-        pool = new ClusterPool(name, cfg.pool, () => this.clusters.get(name)?.hosts ?? [], this.opts.connector, this.opts.onOverflow);
+        pool = new ClusterPool(name, cfg.pool, () => this.clusters.get(name)?.hosts ?? [], this.opts.connector, this.opts.onOverflow, this.opts.onCxOverflow);
         this.pools.set(name, pool);
       }
       const rt = new ClusterRuntime(cfg, pool, this.opts.clock ?? realClock);

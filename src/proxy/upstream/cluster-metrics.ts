@@ -12,6 +12,11 @@ export function clusterMetricsHooks(registry: Registry, clusters: () => ClusterM
     help: 'Requests that overflowed the connection pool or requests circuit breakers and failed with UO.',
     labelNames: ['cluster_name'],
   });
+  const cxOverflow = registry.counter({
+    name: 'envoy_cluster_upstream_cx_overflow',
+    help: 'Times a connection could not be opened because of the max_connections circuit breaker (the request or TCP connection waited in the pending queue).',
+    labelNames: ['cluster_name'],
+  });
   registry.gauge({
     name: 'envoy_cluster_outlier_detection_ejections_active',
     help: 'Hosts currently ejected by outlier detection.',
@@ -69,5 +74,5 @@ export function clusterMetricsHooks(registry: Registry, clusters: () => ClusterM
     labelNames: ['cluster_name'],
     collect: perCluster((s) => s.upstream.txBytes),
   });
-  return { onOverflow: (cluster) => overflow.labels(cluster).inc() };
+  return { onOverflow: (cluster) => overflow.labels(cluster).inc(), onCxOverflow: (cluster) => cxOverflow.labels(cluster).inc() };
 }

@@ -210,7 +210,7 @@ export class H2DownstreamStream implements DownstreamSurface {
       );
       return r.status;
     }
-    this.stream.respond({ ':status': r.status, 'content-type': 'text/plain', 'content-length': Buffer.byteLength(r.body) });
+    this.stream.respond({ ':status': r.status, 'content-type': 'text/plain', 'content-length': Buffer.byteLength(r.body), ...r.headers });
     this.stream.end(r.body);
     return r.status;
   }

@@ -1,5 +1,6 @@
 // Retry budgets, per destination cluster: over a sliding one-second window, retries are allowed
-// while retries-in-window < max(minRetriesPerSecond, budgetPercent% × requests-in-window).
+// while retries-in-window < minRetriesPerSecond + budgetPercent% × requests-in-window — "20% more
+// than the request rate, plus 10 retries a second", Linkerd's formula.
 // The window is ten 100 ms buckets, so the count slides in steps of 100 ms.
 import { DEFAULT_RETRY_BUDGET, type RetryBudgetConfig } from './policy.js';
 
@@ -46,7 +47,7 @@ export class RetryBudget {
   /** Takes one retry from the budget; false when the budget is exhausted. */
   tryRetry(config: RetryBudgetConfig = DEFAULT_RETRY_BUDGET): boolean {
     const i = this.advance();
-    const allowed = Math.max(config.minRetriesPerSecond, (config.budgetPercent / 100) * this.requestSum);
+    const allowed = config.minRetriesPerSecond + (config.budgetPercent / 100) * this.requestSum;
     if (this.retrySum >= allowed) return false;
     this.retries[i]!++;
     this.retrySum++;

@@ -119,7 +119,11 @@ export class RetryController {
       stats?.overflow.inc();
       return { retry: false, urx: true };
     }
-    if (!this.budget.tryRetry(this.action.retryBudget)) {
+    // A connect failure (UF) never reached the destination's app: retrying it adds no load there,
+    // which is what the budget protects, so it does not draw on the budget (Linkerd's balancer
+    // likewise steps around endpoints it cannot connect to). Everything else does.
+    const reachedApp = !(outcome.kind === 'reset' && outcome.flag === 'UF');
+    if (reachedApp && !this.budget.tryRetry(this.action.retryBudget)) {
       stats?.overflow.inc();
       return { retry: false, urx: true };
     }
@@ -145,15 +149,8 @@ export class RetryController {
     return this.retries;
   }
 
-  /** The host for the next attempt: with previous_hosts, one not tried yet if the picker finds one. */
+  /** The host for the next attempt: with previous_hosts, one not tried yet when there is one. */
   pickHost(cluster: ClusterRuntime): Host | undefined {
-    let host = cluster.pick();
-    if (!this.policy.previousHosts || !host) return host;
-    for (let i = 0; i < this.policy.hostSelectionMaxAttempts && this.tried.includes(host); i++) {
-      const next = cluster.pick();
-      if (!next) break;
-      host = next;
-    }
-    return host;
+    return this.policy.previousHosts ? cluster.pickUntried(this.tried) : cluster.pick();
   }
 }

@@ -97,13 +97,13 @@ test('budget: at least 10 retries per second even with no traffic', () => {
   assert.ok(b.tryRetry());
 });
 
-test('budget: 20% of the requests in the window', () => {
+test('budget: 20% of the requests in the window plus 10', () => {
   let now = 0;
   const b = new RetryBudget(() => now);
   for (let i = 0; i < 1000; i++) b.recordRequest();
   let allowed = 0;
   for (let i = 0; i < 1000; i++) if (b.tryRetry()) allowed++;
-  assert.equal(allowed, 200);
+  assert.equal(allowed, 210);
   // Half a second later the same requests are still in the window: nothing more.
   now = 500;
   assert.ok(!b.tryRetry());
@@ -136,6 +136,9 @@ test('budget: configurable percent and minimum', () => {
   let allowed = 0;
   for (let i = 0; i < 1000; i++) if (b.tryRetry({ budgetPercent: 50, minRetriesPerSecond: 0 })) allowed++;
   assert.equal(allowed, 50);
+  let more = 0;
+  for (let i = 0; i < 1000; i++) if (b.tryRetry({ budgetPercent: 50, minRetriesPerSecond: 5 })) more++;
+  assert.equal(more, 5, 'the per-second minimum adds to the percentage');
 });
 
 function action(p: RetryPolicyConfig): RouteAction {
@@ -170,6 +173,16 @@ test('controller: the budget says no with URX', () => {
   }
   assert.equal(retried, 3);
   assert.equal(urx, 7);
+});
+
+test('controller: retries after a connect failure do not draw on the budget', () => {
+  const a = { ...action(policy('connect-failure,5xx', [], 1)), retryBudget: { budgetPercent: 0, minRetriesPerSecond: 0 } };
+  const cluster = `unit-budget-uf-${Math.random()}`;
+  for (let i = 0; i < 20; i++) {
+    const d = RetryController.forRoute(a, cluster)!.decide(reset('UF'));
+    assert.ok(d.retry, 'a refused connection reached no app: retried whatever the budget');
+  }
+  assert.deepEqual(RetryController.forRoute(a, cluster)!.decide(status(503)), { retry: false, urx: true });
 });
 
 test('controller: replay keeps the body up to 64 KiB; beyond that, no retry (and no URX)', () => {
