@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)  # test/tls-routes.test.ts makes certificates with it
+[ -x /usr/bin/prometheus ] || need_apt+=(prometheus)  # test/prometheus.test.ts runs a real Prometheus (its own process, not the service)
 command -v cc >/dev/null 2>&1 || need_apt+=(gcc)  # npm run build compiles native/* node-api addons (scripts/build-native.sh)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

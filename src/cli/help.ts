@@ -84,6 +84,18 @@ export const VERBS: Readonly<Record<string, VerbHelp>> = {
       '               proxies renew early onto the new root, then the old root is dropped',
     ].join('\n'),
   },
+  'prometheus-config': {
+    summary: 'Print a prometheus.yml that scrapes every proxy and the control plane',
+    usage: 'weft prometheus-config [--scrape-interval 15s] [--refresh-interval 30s] [--job weft-mesh]',
+    details: [
+      '  --scrape-interval   how often Prometheus scrapes each target (default 15s)',
+      '  --refresh-interval  how often it asks the control plane for targets (default 30s)',
+      '  --job               the job name (default weft-mesh)',
+      '',
+      'Targets come from the control plane\'s HTTP service discovery, http://CONTROL_PLANE/debug/prometheus_sd:',
+      'each connected proxy at <ip>:15090/stats/prometheus and the control plane at /metrics.',
+    ].join('\n'),
+  },
   restart: {
     summary: 'Rolling restart of a workload run by "weft up", one instance at a time',
     usage: 'weft restart WORKLOAD [-n NAMESPACE] [--state-dir DIR] [-o json]',

@@ -19,6 +19,7 @@ const VERB_MODULES: Readonly<Record<string, () => Promise<VerbRunner>>> = {
   'proxy-status': async () => (await import('./proxy-status.js')).runProxyStatus,
   'proxy-config': async () => (await import('./proxy-config.js')).runProxyConfig,
   ca: async () => (await import('./ca.js')).runCa,
+  'prometheus-config': async () => (await import('./prometheus-config.js')).runPrometheusConfig,
   restart: async () => (await import('./restart.js')).runRestart,
   version: async () => (await import('./version.js')).runVersion,
 };

@@ -35,6 +35,8 @@ flags:
   --subnet A.B.C     loopback prefix for instance addresses (default 127.0.1)
   --state-dir DIR    registry and logs (default DIR/.weft)
   --gateway-ip IP    address of the gateway and control plane (default 127.0.0.1)
+  --cluster-id NAME  cluster name of every proxy: the source_cluster/destination_cluster
+                     metric labels (default Kubernetes, as Istio's)
 `;
 
 export interface UpArgs {
@@ -46,6 +48,7 @@ export interface UpArgs {
   subnet: string;
   stateDir: string | undefined;
   gatewayIp: string;
+  clusterId?: string;
 }
 
 export type ParsedUpArgs = { kind: 'run'; args: UpArgs } | { kind: 'help' } | { kind: 'error'; message: string };
@@ -71,6 +74,7 @@ export function parseUpArgs(argv: readonly string[]): ParsedUpArgs {
         subnet: { type: 'string' },
         'state-dir': { type: 'string' },
         'gateway-ip': { type: 'string' },
+        'cluster-id': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -89,6 +93,7 @@ export function parseUpArgs(argv: readonly string[]): ParsedUpArgs {
         subnet: values.subnet ?? '127.0.1',
         stateDir: values['state-dir'],
         gatewayIp: values['gateway-ip'] ?? '127.0.0.1',
+        ...(values['cluster-id'] ? { clusterId: values['cluster-id'] } : {}),
       },
     };
   } catch (e) {
@@ -205,6 +210,7 @@ export async function runUp(argv: string[], hooks: UpHooks = {}): Promise<number
     caPort: a.caPort,
     subnet: a.subnet,
     gatewayIp: a.gatewayIp,
+    ...(a.clusterId ? { clusterId: a.clusterId } : {}),
     packageRoot,
     nodePath: process.execPath,
     baseEnv: process.env,

@@ -9,6 +9,7 @@ import type { AppliedStore } from './sources/applied-store.js';
 import type { AdsServer } from './xds/ads-server.js';
 import type { ControlMetrics } from './metrics.js';
 import { proxySync } from './xds/status.js';
+import { prometheusTargets, type TargetGroup } from './debug/prometheus-sd.js';
 
 export interface BackendDeps {
   store: ConfigStore;
@@ -17,6 +18,8 @@ export interface BackendDeps {
   metrics: ControlMetrics;
   /** Called after the applied layer changed. */
   onApplied: () => void;
+  /** Where the debug HTTP server listens (the control plane's own scrape target). */
+  httpAddress?: () => { host: string; port: number };
 }
 
 
@@ -85,5 +88,10 @@ export class ControlPlaneBackend implements DebugBackend {
 
   metricsText(): string {
     return this.deps.metrics.registry.render();
+  }
+
+  prometheusSd(): TargetGroup[] {
+    const proxies = [...this.deps.ads.connections.values()].map((c) => c.proxy.metadata);
+    return prometheusTargets(proxies, this.deps.httpAddress?.() ?? { host: '127.0.0.1', port: 15014 });
   }
 }

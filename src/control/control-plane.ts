@@ -142,6 +142,7 @@ export class ControlPlane {
       ads: this.ads,
       metrics: this.metrics,
       onApplied: () => this.store.setLayer('applied', this.applied.list()),
+      httpAddress: () => this.debug?.address ?? this.opts.http,
     });
     this.debug = await startDebugServer(backend, { ...this.opts.http, fallback: caHttpHandler(this.ca) });
     this.httpPort = this.debug.address.port;
@@ -156,5 +157,6 @@ export class ControlPlane {
     await this.secure?.stop();
     await this.ads.stop();
     await this.debug?.close();
+    this.metrics.process.stop();
   }
 }

@@ -1,6 +1,7 @@
 // The control plane's own metrics, named as Istio's pilot names them, plus the one Istio lacks:
 // end-to-end propagation from a config change event to the last ACK of the affected proxies.
 import { Registry } from '../telemetry/prom.js';
+import { registerProcessMetrics } from '../telemetry/process-metrics.js';
 
 const SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30];
 
@@ -46,6 +47,9 @@ export class ControlMetrics {
     name: 'weft_config_errors_total',
     help: 'Config validation errors (one per problem found) in watched files and apply requests.',
   });
+
+  /** Process metrics (CPU, memory, event-loop lag); stop() ends their event-loop monitor. */
+  readonly process = registerProcessMetrics(this.registry);
 
   constructor(connectedProxies: () => number, snapshotVersion: () => number) {
     this.registry.gauge({

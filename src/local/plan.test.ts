@@ -205,3 +205,13 @@ test('formatLabels sorts keys', () => {
   assert.equal(formatLabels({ b: '2', a: '1' }), 'a=1,b=2');
   assert.equal(formatLabels({}), '');
 });
+
+test('--cluster-id: every proxy gets --cluster and every instance the topology.istio.io/cluster label', () => {
+  const plan = mustPlan([workload('reviews-v1')], { ...options, clusterId: 'east' });
+  const sc = byName(plan, 'reviews-v1-0.sidecar');
+  assert.equal(flag(sc.args, '--cluster'), 'east');
+  assert.match(flag(sc.args, '--labels') ?? '', /topology\.istio\.io\/cluster=east/);
+  assert.equal(flag(byName(plan, 'istio-ingressgateway-0').args, '--cluster'), 'east');
+  assert.equal(plan.instances[0]?.labels['topology.istio.io/cluster'], 'east');
+  assert.equal(flag(byName(mustPlan([workload('reviews-v1')]), 'reviews-v1-0.sidecar').args, '--cluster'), undefined);
+});

@@ -21,6 +21,8 @@ export interface PlanOptions {
   subnet: string;
   /** Address of the gateway proxy and the control plane; 127.0.0.1 by default. */
   gatewayIp: string;
+  /** The proxies' cluster name (source_cluster / destination_cluster labels); proxy default when unset. */
+  clusterId?: string;
   /** Root of the weft package: holds dist/ and node_modules/.bin. */
   packageRoot: string;
   /** The node binary that runs the control plane and the proxies (process.execPath). */
@@ -49,6 +51,8 @@ export const GATEWAY = {
 
 /** Label every local instance carries, naming its Workload. */
 export const WORKLOAD_LABEL = 'weft.dev/workload';
+/** Istio's label for the cluster a workload runs in (EDS endpoint metadata carries it). */
+export const CLUSTER_LABEL = 'topology.istio.io/cluster';
 
 /** Start order: every process of a stage is ready before the next stage starts; stop is reverse. */
 export const Stage = { controlPlane: 0, proxies: 1, apps: 2 } as const;
@@ -163,6 +167,12 @@ function instancesOf(workloads: readonly LocalWorkload[], configDir: string): Om
   return out;
 }
 
+/** With --cluster-id, every instance is labelled with its cluster (so EDS metadata names it). */
+function withCluster<T extends { labels: Readonly<Record<string, string>> }>(instances: T[], clusterId: string | undefined): T[] {
+  if (!clusterId) return instances;
+  return instances.map((i) => ({ ...i, labels: { ...i.labels, [CLUSTER_LABEL]: clusterId } }));
+}
+
 function proxyArgs(
   o: PlanOptions,
   p: { type: 'sidecar' | 'router'; ip: string; name: string; namespace: string; workload: string },
@@ -185,6 +195,7 @@ function proxyArgs(
     '--service-account', serviceAccount,
     '--admin-port', String(PROXY_ADMIN_PORT),
     '--stats-port', String(PROXY_STATS_PORT),
+    ...(o.clusterId ? ['--cluster', o.clusterId] : []),
   ];
 }
 
@@ -217,7 +228,7 @@ export function buildPlan(resources: readonly Resource[], o: PlanOptions): PlanR
   const workloads = resources.filter((r): r is LocalWorkload => r.kind === 'Workload');
   let instances: InstancePlan[];
   try {
-    instances = allocateAddresses(subnet, instancesOf(workloads, o.configDir), new Set([o.gatewayIp]));
+    instances = allocateAddresses(subnet, withCluster(instancesOf(workloads, o.configDir), o.clusterId), new Set([o.gatewayIp]));
   } catch (e) {
     return { ok: false, errors: [(e as Error).message] };
   }

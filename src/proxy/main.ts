@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       locality: { type: 'string' },
       // Directory with cert-chain.pem, key.pem, root-cert.pem (file-mounted identity; reloaded on change).
       'cert-dir': { type: 'string' },
+      'metrics-expiry-seconds': { type: 'string', default: '600' },
     },
   });
   const type = v.type === 'router' ? 'router' : v.type === 'sidecar' ? 'sidecar' : null;
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     ADMIN_ADDRESS: `${ip}:${adminPort}`,
     OUTBOUND_PORT: Number(v['outbound-port']),
     CLUSTER_ID: v.cluster ?? 'Kubernetes',
+    STATS_PORT: Number(v['stats-port']),
     PORT_MAP: portMap,
   };
   const log = (msg: string): void => {
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
     drainTimeoutMs,
     ...identityOptions(v, process.env),
     ...(v['cert-dir'] ? { identityProvider: new FileIdentityProvider(v['cert-dir'], log) } : {}),
+    metricsExpiryMs: seconds(v['metrics-expiry-seconds'], '--metrics-expiry-seconds'),
   });
   await proxy.start();
   process.stdout.write(`weft-proxy started ${metadata.NAME} admin=${metadata.ADMIN_ADDRESS}\n`);

@@ -22,6 +22,8 @@ import { Drainer, type DrainStatus } from './drain.js';
 import { TcpProxy } from './network/tcp-proxy.js';
 import { RbacMetrics } from './security/rbac/metrics.js';
 import { TcpMetrics } from './telemetry/tcp-metrics.js';
+import { startTelemetryUpkeep, type TelemetryUpkeep } from './telemetry/upkeep.js';
+import { canonicalOf } from './telemetry/canonical.js';
 import { httpAccessLogFor } from './telemetry/access-log/http-tap.js';
 import { registerAccessLogMetrics } from './telemetry/access-log/writer.js';
 import { reporterOverridesOf } from './telemetry/metric-overrides.js';
@@ -48,6 +50,8 @@ export interface ProxyOptions {
   identity?: Omit<CertManagerOptions, 'log'>;
   /** A certificate source other than the CA (file-mounted certificates, --cert-dir). */
   identityProvider?: IdentityProvider;
+  /** Series idle this long leave the scrape (0: never). Default DEFAULT_METRICS_EXPIRY_MS. */
+  metricsExpiryMs?: number;
 }
 
 export const DEFAULT_DRAIN_GRACE_MS = 1_000;
@@ -75,6 +79,7 @@ export class Proxy {
   readonly identity: CertificateManager | null;
   /** What mTLS uses: file-mounted certificates, else the CA-issued ones; undefined: no mTLS. */
   private readonly mtlsIdentity: IdentityProvider | undefined;
+  private readonly upkeep: TelemetryUpkeep;
 
   constructor(private readonly opts: ProxyOptions) {
     this.identity = opts.identity ? new CertificateManager({ ...opts.identity, log: opts.log }) : null;
@@ -88,6 +93,7 @@ export class Proxy {
       serviceAccount: m.SERVICE_ACCOUNT,
       principal: '',
       cluster: m.CLUSTER_ID,
+      ...canonicalOf(m.LABELS, m.WORKLOAD_NAME),
     };
     this.selfHeader = encodePeerMetadata(this.self);
     this.tcp = new TcpProxy({ clusters: this.clusters, metrics: new TcpMetrics(this.registry), self: this.self, rbacMetrics: this.rbacMetrics });
@@ -117,6 +123,7 @@ export class Proxy {
       log: opts.log,
     });
     registerRetryMetrics(this.registry);
+    this.upkeep = startTelemetryUpkeep(this.registry, opts.metricsExpiryMs);
     registerAccessLogMetrics(this.registry, opts.log);
     this.inboundTls = new InboundTls(this.mtlsIdentity, opts.log);
     upstreamTls.setIdentity(this.mtlsIdentity);
@@ -271,6 +278,7 @@ export class Proxy {
   async stop(): Promise<void> {
     this.ads.stop();
     this.identity?.stop();
+    this.upkeep.stop();
     this.drainer.dispose();
     this.listeners.closeAll();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));

@@ -3,9 +3,15 @@
 
 import { MetricFamily, Series } from './family.js';
 import type { Clock, MetricOptions } from './family.js';
-import { formatValue } from './exposition.js';
+import { renderWithCollected, type CollectedSample } from './collect.js';
 
-export type CounterOptions = MetricOptions;
+export interface CounterOptions extends MetricOptions {
+  /**
+   * Called on every render for counts kept elsewhere (as a gauge's `collect`); its samples are
+   * exported beside the series incremented here, and win over one with the same labels.
+   */
+  collect?: () => CollectedSample[];
+}
 
 export class CounterChild extends Series {
   value = 0;
@@ -20,10 +26,16 @@ export class CounterChild extends Series {
 
 export class Counter extends MetricFamily<CounterChild> {
   readonly type = 'counter';
+  readonly collect: (() => CollectedSample[]) | undefined;
 
   constructor(opts: CounterOptions, clock: Clock) {
     super(opts, clock);
-    this.initRoot();
+    this.collect = opts.collect;
+    if (this.collect === undefined) this.initRoot();
+  }
+
+  protected override keepsRoot(): boolean {
+    return this.collect === undefined;
   }
 
   /** Shortcut for a counter without labels. */
@@ -36,9 +48,6 @@ export class Counter extends MetricFamily<CounterChild> {
   }
 
   renderSamples(out: string[]): void {
-    for (const c of this.children.values()) {
-      const pairs = c.labelPairs(this.labelNames);
-      out.push(`${this.name}${pairs === '' ? '' : `{${pairs}}`} ${formatValue(c.value)}`);
-    }
+    renderWithCollected(this.name, this.labelNames, this.children.values(), this.collect, out);
   }
 }

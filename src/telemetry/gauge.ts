@@ -1,15 +1,11 @@
 // Gauge: a value that goes up and down, either set by the owner (set/inc/dec) or computed at
 // scrape time by a `collect` callback (queue depths, connected proxies, ...).
 
-import { LABEL_KEY_SEPARATOR, MetricFamily, Series, labelKey } from './family.js';
+import { MetricFamily, Series } from './family.js';
 import type { Clock, MetricOptions } from './family.js';
-import { escapeLabelValue, formatValue } from './exposition.js';
+import { renderWithCollected, type CollectedSample } from './collect.js';
 
-export interface GaugeSample {
-  /** Label values in the gauge's `labelNames` order. */
-  labels: string[];
-  value: number;
-}
+export type GaugeSample = CollectedSample;
 
 export interface GaugeOptions extends MetricOptions {
   /**
@@ -71,47 +67,6 @@ export class Gauge extends MetricFamily<GaugeChild> {
   }
 
   renderSamples(out: string[]): void {
-    const collected = this.runCollect();
-    for (const c of this.children.values()) {
-      if (collected?.has(c.key)) continue;
-      const pairs = c.labelPairs(this.labelNames);
-      out.push(`${this.name}${pairs === '' ? '' : `{${pairs}}`} ${formatValue(c.value)}`);
-    }
-    if (collected === undefined) return;
-    for (const s of collected.values()) {
-      let pairs = '';
-      for (let i = 0; i < this.labelNames.length; i++) {
-        if (i > 0) pairs += ',';
-        pairs += `${this.labelNames[i]}="${escapeLabelValue(s.labels[i] ?? '')}"`;
-      }
-      out.push(`${this.name}${pairs === '' ? '' : `{${pairs}}`} ${formatValue(s.value)}`);
-    }
+    renderWithCollected(this.name, this.labelNames, this.children.values(), this.collect, out);
   }
-
-  /** Collected samples by label key (last one wins), or undefined without a callback. */
-  private runCollect(): Map<string, GaugeSample> | undefined {
-    if (this.collect === undefined) return undefined;
-    const byKey = new Map<string, GaugeSample>();
-    let samples: GaugeSample[];
-    try {
-      samples = this.collect();
-    } catch {
-      return byKey;
-    }
-    if (!Array.isArray(samples)) return byKey;
-    for (const s of samples) {
-      if (!validSample(s, this.labelNames.length)) continue;
-      byKey.set(labelKey(s.labels), s);
-    }
-    return byKey;
-  }
-}
-
-function validSample(s: GaugeSample, labelCount: number): boolean {
-  if (s === null || typeof s !== 'object' || typeof s.value !== 'number') return false;
-  if (!Array.isArray(s.labels) || s.labels.length !== labelCount) return false;
-  for (const v of s.labels) {
-    if (typeof v !== 'string' || v.includes(LABEL_KEY_SEPARATOR)) return false;
-  }
-  return true;
 }

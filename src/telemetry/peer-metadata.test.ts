@@ -184,3 +184,11 @@ test('PeerMetadataCache returns one frozen shared object per header and stays bo
   assert.notEqual(cache.decode(s), a); // evicted, decoded afresh
   assert.ok(MAX_PEER_METADATA_HEADER === 4096);
 });
+
+test('canonical service/revision travel when set and are optional on decode', () => {
+  const withCanon = { ...shipping, canonicalService: 'ship', canonicalRevision: 'r2' };
+  assert.deepEqual(decodePeerMetadata(encodePeerMetadata(withCanon)), withCanon);
+  assert.deepEqual(decodePeerMetadata(encodePeerMetadata(shipping)), shipping);
+  const bad = Buffer.from(JSON.stringify({ ...shipping, canonicalService: 7 })).toString('base64url');
+  assert.equal(decodePeerMetadata(bad), null);
+});

@@ -11,6 +11,8 @@ export const MAX_PEER_METADATA_HEADER = 4096;
 export const MAX_PEER_METADATA_FIELD = 256;
 
 const FIELDS = ['workload', 'namespace', 'app', 'version', 'serviceAccount', 'principal', 'cluster'] as const;
+/** Sent when set (canonical service labels); a peer without them falls back to app/version. */
+const OPTIONAL_FIELDS = ['canonicalService', 'canonicalRevision'] as const;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -30,6 +32,12 @@ export function encodePeerMetadata(m: PeerMetadata): string {
           'without control characters or lone surrogates',
       );
     }
+    ordered[f] = v;
+  }
+  for (const f of OPTIONAL_FIELDS) {
+    const v = m[f];
+    if (v === undefined || v === '') continue;
+    if (!validField(v)) throw new RangeError(`peer metadata field ${f} must be a string of at most ${MAX_PEER_METADATA_FIELD} characters`);
     ordered[f] = v;
   }
   const encoded = Buffer.from(JSON.stringify(ordered), 'utf8').toString('base64url');
@@ -54,6 +62,12 @@ export function decodePeerMetadata(s: string): PeerMetadata | null {
   const out = {} as PeerMetadata;
   for (const f of FIELDS) {
     const v = Object.hasOwn(o, f) ? o[f] : undefined;
+    if (!validField(v)) return null;
+    out[f] = v;
+  }
+  for (const f of OPTIONAL_FIELDS) {
+    if (!Object.hasOwn(o, f)) continue;
+    const v = o[f];
     if (!validField(v)) return null;
     out[f] = v;
   }

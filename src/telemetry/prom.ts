@@ -16,4 +16,5 @@ export { Histogram, HistogramChild } from './histogram.js';
 export type { HistogramOptions } from './histogram.js';
 export { LABEL_KEY_SEPARATOR, MetricFamily, Series, labelKey } from './family.js';
 export type { Clock, MetricOptions, MetricType, RemoveListener } from './family.js';
+export type { CollectedSample } from './collect.js';
 export { PROMETHEUS_CONTENT_TYPE, escapeHelp, escapeLabelValue, formatValue } from './exposition.js';

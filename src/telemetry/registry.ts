@@ -32,8 +32,11 @@ export class Registry {
    * returns the existing metric; any other clash throws.
    */
   counter(opts: CounterOptions): Counter {
-    const existing = this.existing(opts.name, 'counter', opts.labelNames);
-    if (existing !== undefined) return existing as Counter;
+    const existing = this.existing(opts.name, 'counter', opts.labelNames) as Counter | undefined;
+    if (existing !== undefined) {
+      if (existing.collect !== opts.collect) throw clash(opts.name, 'a different collect callback');
+      return existing;
+    }
     return this.add(new Counter(opts, this.now));
   }
 

@@ -21,6 +21,8 @@ export interface ProxyMetadata {
   /** Port of the explicit outbound (HTTP proxy) listener; sidecars only. 15001 by default. */
   OUTBOUND_PORT?: number;
   CLUSTER_ID: string;
+  /** Port serving /stats/prometheus on INSTANCE_IP (15090 by default); 0 when disabled. */
+  STATS_PORT?: number;
   /** Gateways: Gateway server port → port actually bound (e.g. {"80": 8080}). */
   PORT_MAP?: Record<string, number>;
 }
@@ -40,6 +42,9 @@ export interface PeerMetadata {
   /** SPIFFE-style principal; empty until mTLS lands (then metrics use it). */
   principal: string;
   cluster: string;
+  /** Istio's canonical service and revision (service.istio.io/canonical-name / -revision labels); absent: app / version. */
+  canonicalService?: string;
+  canonicalRevision?: string;
 }
 
 export const PEER_METADATA_HEADER = 'x-weft-peer-metadata';

@@ -58,4 +58,6 @@ export interface DebugBackend {
   configDump(proxyId: string): unknown | null;
   /** Prometheus text exposition format. */
   metricsText(): string;
+  /** Prometheus HTTP service discovery JSON (./prometheus-sd.ts); absent: 404. */
+  prometheusSd?(): unknown;
 }

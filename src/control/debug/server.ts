@@ -88,6 +88,10 @@ const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   ],
   ['/debug/syncz', { method: 'GET', handle: (b) => json(200, b.syncz()) }],
   [
+    '/debug/prometheus_sd',
+    { method: 'GET', handle: (b) => (b.prometheusSd ? json(200, b.prometheusSd()) : jsonError(404, 'service discovery is not available')) },
+  ],
+  [
     '/debug/config',
     {
       method: 'GET',

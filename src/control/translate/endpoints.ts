@@ -16,7 +16,7 @@ import { endpointTlsMetadata } from './upstream-tls.js';
 function workloadMetadata(ep: ServiceEndpoint): string {
   const app = ep.labels.app ?? ep.labels['service.istio.io/canonical-name'] ?? ep.workload;
   const version = ep.labels.version ?? ep.labels['service.istio.io/canonical-revision'] ?? 'latest';
-  return `${ep.workload};${ep.namespace};${app};${version};Kubernetes`;
+  return `${ep.workload};${ep.namespace};${app};${version};${ep.labels['topology.istio.io/cluster'] ?? 'Kubernetes'}`;
 }
 
 /** The default (all endpoints) and one variant per DestinationRule subset. */

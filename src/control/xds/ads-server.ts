@@ -60,6 +60,7 @@ function proxyFromNode(node: DiscoveryRequest['node']): ProxyModel {
     PORT_MAP: portMap,
   };
   if (typeof md.OUTBOUND_PORT === 'number') metadata.OUTBOUND_PORT = md.OUTBOUND_PORT;
+  if (typeof md.STATS_PORT === 'number') metadata.STATS_PORT = md.STATS_PORT;
   const proxy: ProxyModel = { id: node?.id ?? `${metadata.type}~${metadata.INSTANCE_IP}~${metadata.NAME}`, metadata };
   const l = node?.locality;
   if (l && (l.region || l.zone || l.sub_zone)) proxy.locality = { region: l.region ?? '', zone: l.zone ?? '', subZone: l.sub_zone ?? '' };

@@ -15,6 +15,7 @@ import type { DownstreamConnection } from './downstream.js';
 import { PEER_METADATA_HEADER, type PeerMetadata } from '../../xds/node-metadata.js';
 import { isHopByHop, peerCache, peerFromWorkloadMetadata } from './peers.js';
 import { RetryController, RETRY_BUFFER_LIMIT } from './retry/controller.js';
+import { GrpcMessageCounts } from '../telemetry/grpc-messages.js';
 import { grpcStatusOf } from './retry/outcome.js';
 import type { AttemptOutcome } from './retry/policy.js';
 import { RouteFilterRun, type FilterStep } from './filters/run.js';
@@ -44,6 +45,7 @@ export class Exchange {
   private flags = '-';
   private requestBytes = 0;
   private responseBytes = 0;
+  private readonly grpcMessages: GrpcMessageCounts | null;
   private finished = false;
   private timer: NodeJS.Timeout | null = null;
   private peer: PeerMetadata | null = null;
@@ -74,6 +76,7 @@ export class Exchange {
     private readonly req: RequestHead,
   ) {
     this.keepAlive = req.keepAlive;
+    this.grpcMessages = GrpcMessageCounts.forContentType(this.headerValue('content-type'));
     // A request without a body is complete as soon as its head is.
     this.requestEnded = !req.chunked && req.contentLength <= 0;
     ctx.stats.downstreamRq++;
@@ -236,6 +239,7 @@ export class Exchange {
   onRequestBody(data: Buffer): void {
     if (this.finished) return;
     this.requestBytes += data.length;
+    this.grpcMessages?.requestData(data);
     this.retry?.bufferBody(data);
     this.mirror?.data(data);
     const up = this.upstream;
@@ -272,6 +276,7 @@ export class Exchange {
     if (this.retry && this.tryRetry({ kind: 'response', status: head.status, grpcStatus: grpcStatusOf(head) })) return;
     this.responseStarted = true;
     this.responseStatus = head.status;
+    this.grpcMessages?.headers(head.headers);
     this.log?.head(head, this.upstream);
     const h = this.filters ? this.filters.responseHeaders(this.cluster!.config.name, head.headers) : head.headers;
     const tokens = head.connectionTokens;
@@ -304,6 +309,7 @@ export class Exchange {
 
   onBody(data: Buffer): boolean {
     this.responseBytes += data.length;
+    this.grpcMessages?.responseData(data);
     if (this.responseChunked) {
       this.emit(chunkHeader(data.length));
       this.emit(data);
@@ -361,6 +367,7 @@ export class Exchange {
   }
 
   onEnd(trailers: readonly string[] = []): void {
+    this.grpcMessages?.headers(trailers);
     this.log?.trailers(trailers);
     if (this.responseChunked) this.emit(trailers.length > 0 && /\btrailers\b/i.test(this.headerValue('te')) ? lastChunkWithTrailers(trailers) : LAST_CHUNK);
     // Written now, before the connection moves on to a pipelined request that may answer locally.
@@ -558,6 +565,7 @@ export class Exchange {
       durationMs: performance.now() - this.startedAt,
       requestBytes: this.requestBytes,
       responseBytes: this.responseBytes,
+      grpcMessages: this.grpcMessages,
     }, this.log?.entry);
     if (this.flags !== 'DC') this.down.exchangeDone(this.keepAlive);
   }

@@ -153,6 +153,7 @@ export class TcpProxy {
         return;
       }
       const up = r.socket;
+      host.stats?.track(up);
       const s = this.deps.metrics.series(labels);
       let closedSeries = s;
       s.opened.inc();

@@ -82,6 +82,9 @@ test('both peers known: every label from the peers, the service and the request'
     response_code: '200',
     response_flags: '-',
     connection_security_policy: 'unknown',
+    source_cluster: 'local',
+    destination_cluster: 'local',
+    grpc_response_status: '',
   });
   // Labels are exported in Istio's order.
   const line = requestsLine(request());
@@ -260,15 +263,54 @@ test('a reused peer object is resolved once, and re-resolved when mutated', () =
 test('metadata that differs only in non-label fields shares one series', () => {
   const registry = new Registry();
   const m = new IstioMetrics(registry);
-  m.record(request({ source: { ...frontend, cluster: 'a', serviceAccount: 'x' } }));
-  m.record(request({ source: { ...frontend, cluster: 'b', serviceAccount: 'y' } }));
+  m.record(request({ source: { ...frontend, serviceAccount: 'x' } }));
+  m.record(request({ source: { ...frontend, serviceAccount: 'y' } }));
   m.record(request({ source: null }));
-  m.record(request({ source: { ...frontend, workload: '', namespace: '', app: '', version: 'unknown', principal: '' } }));
+  m.record(request({ source: { ...frontend, workload: '', namespace: '', app: '', version: 'unknown', principal: '', cluster: '' } }));
   const p = parseExposition(registry.render());
   assert.equal(sampleValue(p, 'istio_requests_total', { source_workload: 'frontend-v1' }), 2);
   // An all-empty peer with version "unknown" has exactly the labels of a missing peer.
   assert.equal(sampleValue(p, 'istio_requests_total', { source_workload: 'unknown' }), 2);
   assert.equal(m.cachedSeries, 2);
+});
+
+test('the peer cluster is the source_cluster / destination_cluster label; a missing one is unknown', () => {
+  const registry = new Registry();
+  const m = new IstioMetrics(registry);
+  m.record(request({ source: { ...frontend, cluster: 'east' } }));
+  m.record(request({ source: { ...frontend, cluster: 'west' } }));
+  m.record(request({ source: { ...frontend, cluster: 'west' } }));
+  m.record(request({ source: { ...frontend, cluster: '' }, destination: null }));
+  const p = parseExposition(registry.render());
+  assert.equal(sampleValue(p, 'istio_requests_total', { source_cluster: 'east', destination_cluster: 'local' }), 1);
+  assert.equal(sampleValue(p, 'istio_requests_total', { source_cluster: 'west', destination_cluster: 'local' }), 2);
+  assert.equal(sampleValue(p, 'istio_requests_total', { source_cluster: 'unknown', destination_cluster: 'unknown' }), 1);
+});
+
+test('canonical service/revision: the peer\'s canonical fields win over app/version', () => {
+  const p = recordAndParse(request({ destination: { ...shipping, canonicalService: 'ship', canonicalRevision: 'r2' } }));
+  const l = onlySeries(p);
+  assert.deepEqual([l['destination_canonical_service'], l['destination_canonical_revision'], l['destination_app'], l['destination_version']], ['ship', 'r2', 'shipping', 'v2']);
+  assert.deepEqual([l['source_canonical_service'], l['source_canonical_revision']], ['frontend', 'v1']);
+});
+
+test('grpc_response_status: the stream\'s status, one series per status, empty for HTTP', () => {
+  const registry = new Registry();
+  const m = new IstioMetrics(registry);
+  const grpc = (status: string, sent = 1, received = 1): RequestRecord =>
+    request({ requestProtocol: 'grpc', grpcMessages: { request: sent, response: received, status } });
+  m.record(grpc('0'));
+  m.record(grpc('0', 3, 2));
+  m.record(grpc('5'));
+  m.record(grpc('99')); // outside 0..16: still right, just not cached
+  m.record(request());
+  const p = parseExposition(registry.render());
+  assert.equal(sampleValue(p, 'istio_requests_total', { request_protocol: 'grpc', grpc_response_status: '0' }), 2);
+  assert.equal(sampleValue(p, 'istio_requests_total', { request_protocol: 'grpc', grpc_response_status: '5' }), 1);
+  assert.equal(sampleValue(p, 'istio_requests_total', { request_protocol: 'grpc', grpc_response_status: '99' }), 1);
+  assert.equal(sampleValue(p, 'istio_requests_total', { request_protocol: 'http', grpc_response_status: '' }), 1);
+  assert.equal(sampleValue(p, 'istio_request_messages_total', { grpc_response_status: '0' }), 4);
+  assert.equal(sampleValue(p, 'istio_response_messages_total', { grpc_response_status: '0' }), 3);
 });
 
 test('many distinct peers: caches start over but counts stay right', () => {

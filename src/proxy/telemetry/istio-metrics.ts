@@ -43,6 +43,9 @@ export const ISTIO_LABEL_NAMES = [
   'response_code',
   'response_flags',
   'connection_security_policy',
+  'source_cluster',
+  'destination_cluster',
+  'grpc_response_status',
 ] as const;
 
 export type IstioLabelName = (typeof ISTIO_LABEL_NAMES)[number];
@@ -82,6 +85,8 @@ export interface RequestRecord {
   durationMs: number;
   requestBytes: number;
   responseBytes: number;
+  /** gRPC streams: messages each way (istio_request_messages_total / istio_response_messages_total). */
+  grpcMessages?: { request: number; response: number; status: string } | null;
 }
 
 export interface IstioMetricsOptions {
@@ -97,6 +102,9 @@ interface PeerMemo {
   principal: string;
   app: string;
   version: string;
+  cluster: string;
+  canonicalService: string | undefined;
+  canonicalRevision: string | undefined;
 }
 
 interface ServiceMemo {
@@ -119,11 +127,13 @@ interface SeriesBundle {
 const UNKNOWN = 'unknown';
 const SEP = LABEL_KEY_SEPARATOR;
 const CODE_STRINGS: string[] = Array.from({ length: 600 }, (_, i) => String(i));
-const NO_PEER: readonly string[] = Array.from({ length: 7 }, () => UNKNOWN);
+const GRPC_STATUS_STRINGS: readonly string[] = Array.from({ length: 17 }, (_, i) => String(i));
+const NO_PEER: readonly string[] = Array.from({ length: 8 }, () => UNKNOWN);
 const NO_SERVICE: readonly string[] = [UNKNOWN, UNKNOWN, UNKNOWN];
 
 // Key layout. k1 = src + SEGMENTS * dst (a small integer); k2 = svc + SEGMENTS * (code slot +
-// CODE_SLOTS * (enums + ENUM_COMBOS * flags id)), an exact integer below 2^53.
+// CODE_SLOTS * (enums + ENUM_COMBOS * (flags id + FLAG_IDS * gRPC status slot))), an exact
+// integer below 2^53.
 const SEGMENTS = 16384;
 /** Interned peer/service label sets before the caches start over (bounds hostile churn). */
 const MAX_SEGMENTS = 10_000;
@@ -132,6 +142,8 @@ const CODE_SLOTS = 1024;
 const DIRECT_CODES = 1000;
 const ENUM_COMBOS = 12; // reporter (2) x protocol (2) x security policy (3)
 const MAX_FLAGS = 256;
+/** Flag ids run 0..MAX_FLAGS + 1 (the cache starts over past that). */
+const FLAG_IDS = MAX_FLAGS + 2;
 
 export class IstioMetrics {
   requests: Counter;
@@ -141,6 +153,9 @@ export class IstioMetrics {
   /** Telemetry API overrides per family (HTTP_METRICS order); null: Istio's standard metrics. */
   private layouts: FamilyLayout[] | null = null;
   private ovKey = overridesKey({});
+  /** gRPC message counts, always with Istio's standard labels (Telemetry overrides do not apply). */
+  readonly requestMessages: Counter;
+  readonly responseMessages: Counter;
   private readonly clusterSuffix: string;
   /** k1 -> k2 -> the four series. */
   private readonly bundles = new Map<number, Map<number, SeriesBundle>>();
@@ -163,6 +178,16 @@ export class IstioMetrics {
   ) {
     this.clusterSuffix = clusterSuffix(opts.clusterDomain);
     [this.requests, this.duration, this.requestBytes, this.responseBytes] = this.register(HTTP_METRICS.map(() => ISTIO_LABEL_NAMES));
+    this.requestMessages = registry.counter({
+      name: 'istio_request_messages_total',
+      help: 'gRPC messages sent by the client.',
+      labelNames: ISTIO_LABEL_NAMES,
+    });
+    this.responseMessages = registry.counter({
+      name: 'istio_response_messages_total',
+      help: 'gRPC messages sent by the server.',
+      labelNames: ISTIO_LABEL_NAMES,
+    });
     this.resetCaches();
   }
 
@@ -241,11 +266,22 @@ export class IstioMetrics {
     b.duration.observe(r.durationMs);
     b.requestBytes.observe(r.requestBytes);
     b.responseBytes.observe(r.responseBytes);
+    const g = r.grpcMessages;
+    if (g) {
+      // gRPC only: one lookup per stream by the request series' label values.
+      this.requestMessages.labelsFrom(b.requests.labelValues).inc(g.request);
+      this.responseMessages.labelsFrom(b.requests.labelValues).inc(g.response);
+    }
   }
 
   /** With overrides: each family's values through its reporter's plan, without the id cache. */
   private recordOverridden(r: RequestRecord, layouts: FamilyLayout[], attrs: CelAttributes | undefined): void {
     const std = labelsOf(r, this.clusterSuffix);
+    const g = r.grpcMessages;
+    if (g) {
+      this.requestMessages.labelsFrom(std).inc(g.request);
+      this.responseMessages.labelsFrom(std).inc(g.response);
+    }
     const rep = r.reporter === 'destination' ? 1 : 0;
     const plan = (i: number): ReporterPlan | undefined => {
       const p = layouts[i]?.plans[rep];
@@ -270,14 +306,15 @@ export class IstioMetrics {
     if (this.segmentValues.length > MAX_SEGMENTS || this.flagIds.size > MAX_FLAGS) this.resetCaches();
     const enums = enumIndex(r);
     const code = this.codeSlot(r.responseCode);
-    if (enums < 0 || code < 0) return this.uncachedBundle(r);
+    const grpc = grpcSlot(r);
+    if (enums < 0 || code < 0 || grpc < 0) return this.uncachedBundle(r);
     const src = this.peerSegment(r.source);
     const dst = this.peerSegment(r.destination);
     const svc = this.serviceSegment(r.destinationService);
     const f = r.responseFlags;
     const flags = f === '-' || f === '' ? 0 : this.flagId(f);
     const k1 = src + SEGMENTS * dst;
-    const k2 = svc + SEGMENTS * (code + CODE_SLOTS * (enums + ENUM_COMBOS * flags));
+    const k2 = svc + SEGMENTS * (code + CODE_SLOTS * (enums + ENUM_COMBOS * (flags + FLAG_IDS * grpc)));
     const b = this.bundles.get(k1)?.get(k2);
     if (b === undefined || stale(b)) return this.createBundle(r, src, dst, svc, k1, k2);
     return b;
@@ -292,13 +329,16 @@ export class IstioMetrics {
       m.namespace === p.namespace &&
       m.principal === p.principal &&
       m.app === p.app &&
-      m.version === p.version
+      m.version === p.version &&
+      m.cluster === p.cluster &&
+      m.canonicalService === p.canonicalService &&
+      m.canonicalRevision === p.canonicalRevision
     ) {
       return m.id;
     }
     const id = this.intern(peerLabels(p));
-    const { workload, namespace, principal, app, version } = p;
-    this.peerMemos.set(p, { id, workload, namespace, principal, app, version });
+    const { workload, namespace, principal, app, version, cluster, canonicalService, canonicalRevision } = p;
+    this.peerMemos.set(p, { id, workload, namespace, principal, app, version, cluster, canonicalService, canonicalRevision });
     return id;
   }
 
@@ -314,7 +354,7 @@ export class IstioMetrics {
     return id;
   }
 
-  /** Sanitized values join without ambiguity, and 7-value and 3-value sets never coincide. */
+  /** Sanitized values join without ambiguity, and 8-value and 3-value sets never coincide. */
   private intern(values: readonly string[]): number {
     const content = values.join(SEP);
     let id = this.segmentIds.get(content);
@@ -415,6 +455,14 @@ function stale(b: SeriesBundle): boolean {
   return b.requests.removed || b.duration.removed || b.requestBytes.removed || b.responseBytes.removed;
 }
 
+/** grpc_response_status slot: 0 for none, 1 + status for "0".."16", -1 (not cached) for others. */
+function grpcSlot(r: RequestRecord): number {
+  const s = r.grpcMessages?.status ?? '';
+  if (s === '') return 0;
+  const n = GRPC_STATUS_STRINGS.indexOf(s);
+  return n < 0 ? -1 : n + 1;
+}
+
 /** reporter + 2 * protocol + 4 * security policy, or -1 for a value outside the enums. */
 function enumIndex(r: RequestRecord): number {
   const rep = r.reporter === 'source' ? 0 : r.reporter === 'destination' ? 1 : -1;
@@ -428,7 +476,8 @@ function enumIndex(r: RequestRecord): number {
 /**
  * The 22 label values of a request, in ISTIO_LABEL_NAMES order, following Istio's stats plugin:
  * a missing peer is "unknown" throughout; empty app/version/principal are "unknown"; canonical
- * service falls back from app to workload name, canonical revision from version to "latest".
+ * service is the peer's canonical-name label, else app, else workload name; canonical revision
+ * the canonical-revision label, else version, else "latest".
  * U+0001 (the registry's key separator) in a value becomes U+FFFD.
  */
 export function resolveIstioLabels(r: RequestRecord, clusterDomain?: string): string[] {
@@ -453,7 +502,7 @@ function assembleLabels(
   const at = (a: readonly string[], i: number): string => a[i] ?? UNKNOWN;
   return [
     clean(String(r.reporter)),
-    ...src,
+    ...src.slice(0, 7),
     at(dst, 0), // workload
     at(dst, 1), // namespace
     at(dst, 2), // principal
@@ -466,10 +515,13 @@ function assembleLabels(
     codeString(r.responseCode),
     clean(String(r.responseFlags || '-')),
     clean(String(r.connectionSecurityPolicy)),
+    at(src, 7), // cluster
+    at(dst, 7),
+    clean(String(r.grpcMessages?.status ?? '')),
   ];
 }
 
-/** workload, namespace, principal, app, version, canonical service, canonical revision. */
+/** workload, namespace, principal, app, version, canonical service, canonical revision, cluster. */
 function peerLabels(p: PeerMetadata): string[] {
   return [
     clean(p.workload || UNKNOWN),
@@ -477,8 +529,9 @@ function peerLabels(p: PeerMetadata): string[] {
     clean(p.principal || UNKNOWN),
     clean(p.app || UNKNOWN),
     clean(p.version || UNKNOWN),
-    clean(p.app || p.workload || UNKNOWN),
-    clean(p.version || 'latest'),
+    clean(p.canonicalService || p.app || p.workload || UNKNOWN),
+    clean(p.canonicalRevision || p.version || 'latest'),
+    clean(p.cluster || UNKNOWN),
   ];
 }
 

@@ -7,7 +7,8 @@ import { ISTIO_LABEL_NAMES, resolveIstioLabels, type RequestRecord } from './ist
 
 const CODE_INDEX = ISTIO_LABEL_NAMES.indexOf('response_code');
 const PROTOCOL_INDEX = ISTIO_LABEL_NAMES.indexOf('request_protocol');
-export const TCP_LABEL_NAMES = ISTIO_LABEL_NAMES.filter((n) => n !== 'response_code');
+const GRPC_STATUS_INDEX = ISTIO_LABEL_NAMES.indexOf('grpc_response_status');
+export const TCP_LABEL_NAMES = ISTIO_LABEL_NAMES.filter((n) => n !== 'response_code' && n !== 'grpc_response_status');
 
 export type TcpConnectionLabels = Pick<RequestRecord, 'reporter' | 'source' | 'destination' | 'destinationService' | 'responseFlags' | 'connectionSecurityPolicy'>;
 
@@ -36,6 +37,7 @@ export class TcpMetrics {
   series(l: TcpConnectionLabels): TcpSeries {
     const values = resolveIstioLabels({ ...l, requestProtocol: 'http', responseCode: 0, durationMs: 0, requestBytes: 0, responseBytes: 0 });
     values[PROTOCOL_INDEX] = 'tcp';
+    values.splice(GRPC_STATUS_INDEX, 1); // the later index first
     values.splice(CODE_INDEX, 1);
     return {
       opened: this.opened.labelsFrom(values),

@@ -5,6 +5,7 @@
 // Also: max_requests_per_connection, the idle timeout of pooled connections and TCP keepalive.
 // The TCP proxy takes its (never pooled) connections' slots here too (reserveConnection), waiting
 // in the same queue, as Envoy's TCP pool shares the cluster's resource manager.
+import { ClusterStats } from './cluster-stats.js';
 import { UNLIMITED, type PoolConfig } from '../config/cluster-policy.js';
 import { ProxyError } from '../errors.js';
 import type { Host } from './host.js';
@@ -34,6 +35,8 @@ const MAX_IDLE = 64;
 const NOOP = (): void => {};
 
 export class ClusterPool {
+  /** Envoy's upstream stats of this cluster (kept with the pool across config updates). */
+  readonly stats = new ClusterStats();
   /** Connections open or opening, across this cluster's hosts. */
   open = 0;
   /** Requests that overflowed a limit (upstream_rq_pending_overflow). */
@@ -175,6 +178,7 @@ export class ClusterPool {
       if (err) cb(err, null, false);
       else cb(null, conn, false);
     });
+    this.stats.track(conn.socket);
     const ka = this.config.tcpKeepalive;
     if (ka) applyTcpKeepalive(conn.socket, ka);
     conn.socket.once('close', () => {

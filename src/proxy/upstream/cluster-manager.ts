@@ -6,6 +6,7 @@ import type { ClusterConfig, EndpointConfig } from '../config/types.js';
 import { ProxyError } from '../errors.js';
 import { ClusterPool, type AcquireCallback, type Connector } from './circuit-breaker.js';
 import { Host } from './host.js';
+import type { ClusterStats } from './cluster-stats.js';
 import { acquireStream, closeSession } from '../http/h2/client-sessions.js';
 import { selectTransport } from '../security/tls-config.js';
 import type { Picker } from './lb/picker.js';
@@ -85,6 +86,7 @@ export class ClusterRuntime {
    * the response started, else what the flag says happened (connect failure, reset, timeout).
    */
   recordResult(host: Host, flag: string, status: number, responseStarted: boolean): void {
+    if (!flag.includes('UO')) this.pool.stats.request(responseStarted ? status : 0);
     const od = this.outlier;
     if (!od) return;
     const s = outlierStatus(flag, status, responseStarted);
@@ -130,9 +132,10 @@ export class ClusterManager {
   }
 
   /** Requests that overflowed each cluster's circuit breakers, and hosts ejected now. */
-  stats(): { cluster: string; overflows: number; ejectionsActive: number; ejectionsTotal: number }[] {
+  stats(): { cluster: string; overflows: number; ejectionsActive: number; ejectionsTotal: number; upstream: ClusterStats }[] {
     return [...this.clusters.values()].map((c) => ({
       cluster: c.config.name,
+      upstream: c.pool.stats,
       overflows: c.pool.overflows,
       ejectionsActive: c.outlier?.ejectedCount ?? 0,
       ejectionsTotal: c.outlier?.ejectionsTotal ?? 0,
@@ -196,6 +199,7 @@ export class ClusterManager {
           closeSession(h);
         }
         h.transport = transport;
+        h.stats = c.pool.stats;
         return h;
       });
     }

@@ -2,6 +2,7 @@
 import type { EndpointConfig } from '../config/types.js';
 import type { UpstreamConnection } from './upstream-connection.js';
 import type { UpstreamTls } from '../security/tls-config.js';
+import type { ClusterStats } from './cluster-stats.js';
 
 export class Host {
   /** Requests in flight (for LEAST_REQUEST). */
@@ -13,6 +14,8 @@ export class Host {
   addedAt = 0;
   /** How connections to this host are made (cluster transport for its endpoint); null: plaintext. */
   transport: UpstreamTls | null = null;
+  /** Its cluster's upstream stats (connections opened to this host are counted there). */
+  stats: ClusterStats | null = null;
 
   constructor(
     readonly address: string,

@@ -4,6 +4,7 @@
 // pool's idle timeout.
 import { connectFailureReason, upstreamTls } from '../../security/upstream-tls.js';
 import http2 from 'node:http2';
+import net from 'node:net';
 import { ProxyError } from '../../errors.js';
 import type { Host } from '../../upstream/host.js';
 import type { AcquireCallback } from '../../upstream/circuit-breaker.js';
@@ -57,9 +58,16 @@ export function withSession(host: Host, connectTimeoutMs: number, idleTimeoutMs:
 }
 
 function open(host: Host, connectTimeoutMs: number, idleTimeoutMs: number): Entry {
-  // Over TLS when the host's transport says so (mTLS / DestinationRule TLS, ../../security/upstream-tls.ts).
-  const tlsConnection = host.transport ? { createConnection: () => upstreamTls.open(host).socket } : {};
-  const session = http2.connect(`http://${host.address}:${host.port}`, { settings: { enablePush: false }, ...tlsConnection });
+  const session = http2.connect(`http://${host.address}:${host.port}`, {
+    settings: { enablePush: false },
+    // Our own socket: over TLS when the host's transport says so (mTLS / DestinationRule TLS,
+    // ../../security/upstream-tls.ts), and counted in the cluster's stats.
+    createConnection: () => {
+      const socket = host.transport ? upstreamTls.open(host).socket : net.connect({ host: host.address, port: host.port, noDelay: true });
+      host.stats?.track(socket);
+      return socket;
+    },
+  });
   const entry: Entry = { session, connected: false, waiters: [] };
   sessions.set(host, entry);
   const forget = (): void => {
