@@ -5,11 +5,12 @@
 //
 // Then HTTP/2 (h2load) and TCP throughput, direct and through two Weft sidecars (bench/proto-targets.ts).
 //
-// Flags: --quick (short runs, 10 proxies), --only=direct,nginx1,nginx2,weft1,weft2,h2,tcp,
+// Flags: --quick (short runs, 10 proxies), --only=direct,nginx1,nginx2,weft1,weft2,h2,tcp,mtls,
 // --h2-duration=S --tcp-mib=N (per connection),
 // --rate=N --connections=N --warmup=S --duration=S --wrk-duration=S --wrk-threads=N,
 // --proxies=N --changes=N --skip-propagation, --no-write, --addr-prefix=127.N (default 127.0).
 
+import { execFileSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -33,7 +34,9 @@ const HTTP1_TARGETS: TargetId[] = ['direct', 'nginx1', 'nginx2', 'weft1', 'weft2
 /** HTTP/2 and TCP scenarios, each measured direct and through two sidecars. */
 const PROTO_SCENARIOS = ['h2', 'tcp'] as const;
 type ProtoScenario = (typeof PROTO_SCENARIOS)[number];
-const ALL_TARGETS: string[] = [...HTTP1_TARGETS, ...PROTO_SCENARIOS];
+/** mTLS: handshakes per second on one proxy, and two sidecars with mTLS on vs off (./mtls.ts). */
+const MTLS_SCENARIO = 'mtls';
+const ALL_TARGETS: string[] = [...HTTP1_TARGETS, ...PROTO_SCENARIOS, MTLS_SCENARIO];
 
 /**
  * Loopback addresses: with prefix "127.0", the upstream is 127.0.2.1:8081, the nginx hops
@@ -75,6 +78,9 @@ interface Options {
   changes: number;
   propagation: boolean;
   write: boolean;
+  /** Run bench/mtls.ts (handshakes/s, mTLS on vs off) and append its table. */
+  mtls: boolean;
+  mtlsDurationS: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -137,6 +143,8 @@ function parseOptions(argv: string[]): Options {
     proxies: Math.min(200, Math.round(num(values.proxies, quick ? 10 : 50, 'proxies'))),
     changes: Math.min(10, Math.round(num(values.changes, 3, 'changes'))),
     propagation: values['skip-propagation'] !== true,
+    mtls: only.includes(MTLS_SCENARIO),
+    mtlsDurationS: quick ? 3 : 8,
     write: values['no-write'] !== true,
   };
 }
@@ -321,7 +329,24 @@ async function main(): Promise<number> {
     }
   } else report.propagationError = 'skipped (--skip-propagation)';
 
-  const md = renderMarkdown(report);
+  let mtlsMd = '';
+  if (opts.mtls) {
+    log('mTLS: new handshakes per second on one proxy; two sidecars with mTLS on vs off (bench/mtls.ts)');
+    try {
+      const out = execFileSync(process.execPath, [join(repoRoot, 'dist', 'bench', 'mtls.js'), `--duration=${opts.mtlsDurationS}`], {
+        encoding: 'utf8',
+        timeout: 600_000,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const at = out.indexOf('| mTLS benchmark');
+      mtlsMd = at >= 0 ? out.slice(at) : `mTLS benchmark printed no table:\n${out.slice(-2000)}`;
+    } catch (err) {
+      mtlsMd = `mTLS benchmark failed: ${errorText(err)}`;
+    }
+    log(mtlsMd);
+  }
+
+  const md = renderMarkdown(report) + (mtlsMd ? `\n${mtlsMd}\n` : '');
   log('');
   log(md);
   if (opts.write) {

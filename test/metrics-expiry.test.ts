@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { allSynced, writeConfig } from './harness/config.js';
 import { httpGet, viaSidecar } from './harness/http.js';
+import { meshIdentity } from './harness/mesh-identity.js';
 import { startControlPlane, startProxy, startUpstream, stopAll, tempDir, waitFor, type ProxyHandle } from './harness/processes.js';
 import { findSamples, parseExposition } from '../src/telemetry/exposition-parser.js';
 
@@ -34,7 +35,8 @@ metadata: {name: ratings-0, namespace: default}
 spec:
   address: ${ip(11)}
   ports: {http: 80}
-  labels: {app: ratings, version: v1, weft.dev/workload: ratings}
+  labels: {app: ratings, version: v1, weft.dev/workload: ratings, security.istio.io/tlsMode: istio}
+  serviceAccount: ratings
 `;
 
 describe('metrics series expiry', { timeout: 120_000 }, () => {
@@ -47,16 +49,22 @@ describe('metrics series expiry', { timeout: 120_000 }, () => {
     fs.mkdirSync(path.join(stateDir, 'registry'), { recursive: true });
     writeConfig(configDir, 'mesh.yaml', CONFIG);
     writeConfig(path.join(stateDir, 'registry'), 'instances.yaml', REGISTRY);
-    const cp = await startControlPlane({ configDir, stateDir, host: ip(1), xdsPort: 15010, httpPort: 15014 });
+    // mTLS as in `weft up`: the server trusts the client's workload metadata only over mTLS.
+    const id = meshIdentity(stateDir, ip(1), [
+      { namespace: 'default', workload: 'ratings', serviceAccount: 'ratings' },
+      { namespace: 'default', workload: 'web', serviceAccount: 'web' },
+    ]);
+    const cp = await startControlPlane({ configDir, stateDir, host: ip(1), xdsPort: 15010, httpPort: 15014, extraArgs: id.cpArgs });
     await startUpstream('ratings', ip(11), 9080);
-    server = await startProxy({ xds: cp.xds, ip: ip(11), name: 'ratings-0', workload: 'ratings', labels: { app: 'ratings', version: 'v1', 'service.istio.io/canonical-name': 'ratings-canon', 'service.istio.io/canonical-revision': 'r7' }, extraArgs: ['--cluster', 'east'] });
+    server = await startProxy({ xds: cp.xds, ip: ip(11), name: 'ratings-0', workload: 'ratings', labels: { app: 'ratings', version: 'v1', 'service.istio.io/canonical-name': 'ratings-canon', 'service.istio.io/canonical-revision': 'r7' }, serviceAccount: 'ratings', extraArgs: ['--cluster', 'east', ...id.proxyArgs('ratings')] });
     client = await startProxy({
       xds: cp.xds,
       ip: ip(2),
       name: 'web-0',
       workload: 'web',
       labels: { app: 'web', version: 'v1' },
-      extraArgs: ['--metrics-expiry-seconds', '2', '--cluster', 'west'],
+      serviceAccount: 'web',
+      extraArgs: ['--metrics-expiry-seconds', '2', '--cluster', 'west', ...id.proxyArgs('web')],
     });
     await waitFor('synced', () => allSynced(cp.http, 2));
     await waitFor('ratings reachable', async () => (await viaSidecar(client.ip, HOST, '/')).status === 200);

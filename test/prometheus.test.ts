@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import grpc from '@grpc/grpc-js';
 import { allSynced, writeConfig } from './harness/config.js';
 import { keepAliveAgent, request, viaSidecar } from './harness/http.js';
+import { meshIdentity } from './harness/mesh-identity.js';
 import { startControlPlane, startProcess, startProxy, startUpstream, stopAll, tempDir, waitFor, type ControlPlaneHandle } from './harness/processes.js';
 import { startPrometheus, type PrometheusHandle, type PromSample } from './harness/prometheus.js';
 import { DIST, REPO_ROOT } from './harness/repo.js';
@@ -106,7 +107,7 @@ metadata: {name: reviews-v1-0, namespace: default}
 spec:
   address: ${ip(11)}
   ports: {http: 80}
-  labels: {app: reviews, version: v1, weft.dev/workload: reviews-v1}
+  labels: {app: reviews, version: v1, weft.dev/workload: reviews-v1, security.istio.io/tlsMode: istio}
   serviceAccount: reviews
 ---
 apiVersion: networking.istio.io/v1
@@ -115,7 +116,7 @@ metadata: {name: greeter-0, namespace: default}
 spec:
   address: ${ip(21)}
   ports: {grpc: 7070}
-  labels: {app: greeter, version: v1, weft.dev/workload: greeter}
+  labels: {app: greeter, version: v1, weft.dev/workload: greeter, security.istio.io/tlsMode: istio}
   serviceAccount: greeter
 ---
 apiVersion: networking.istio.io/v1
@@ -124,7 +125,8 @@ metadata: {name: echo-0, namespace: default}
 spec:
   address: ${ip(31)}
   ports: {tcp-echo: ${TCP_PORT}}
-  labels: {app: echo, version: v1, weft.dev/workload: echo}
+  labels: {app: echo, version: v1, weft.dev/workload: echo, security.istio.io/tlsMode: istio}
+  serviceAccount: echo
 `;
 
 type EchoClient = grpc.Client & {
@@ -269,7 +271,16 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
     fs.mkdirSync(path.join(stateDir, 'registry'), { recursive: true });
     writeConfig(configDir, 'mesh.yaml', CONFIG);
     writeConfig(path.join(stateDir, 'registry'), 'instances.yaml', REGISTRY);
-    cp = await startControlPlane({ configDir, stateDir, host: ip(1), xdsPort: 15010, httpPort: 15014 });
+    // mTLS between sidecars as `weft up` sets it up (CA-issued SVIDs, auto mTLS): the metadata
+    // exchange is trusted over mTLS, so the destination reporter knows its callers.
+    const id = meshIdentity(stateDir, ip(1), [
+      { namespace: 'default', workload: 'reviews-v1', serviceAccount: 'reviews' },
+      { namespace: 'default', workload: 'greeter', serviceAccount: 'greeter' },
+      { namespace: 'default', workload: 'echo', serviceAccount: 'echo' },
+      { namespace: 'default', workload: 'productpage', serviceAccount: 'productpage' },
+      { namespace: 'istio-system', workload: 'istio-ingressgateway', serviceAccount: 'istio-ingressgateway' },
+    ]);
+    cp = await startControlPlane({ configDir, stateDir, host: ip(1), xdsPort: 15010, httpPort: 15014, extraArgs: id.cpArgs });
     const grpcApp = startProcess([path.join(DIST, 'test/fixtures/grpc-server.js')], { GRPC_NAME: 'greeter-0', GRPC_HOST: ip(21), GRPC_PORT: '7071' });
     const echoApp = startProcess([path.join(DIST, 'test/fixtures/ws-tcp-echo.js')], { ECHO_MODE: 'tcp', ECHO_NAME: 'echo-0', ECHO_HOST: ip(31), ECHO_PORT: '9000' });
     await Promise.all([
@@ -279,10 +290,10 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
       waitFor('echo app', () => echoApp.output().includes('upstream ready'), 10_000, echoApp),
     ]);
     await Promise.all([
-      startProxy({ xds: cp.xds, ip: ip(11), name: 'reviews-v1-0', workload: 'reviews-v1', labels: { app: 'reviews', version: 'v1' }, serviceAccount: 'reviews' }),
-      startProxy({ xds: cp.xds, ip: ip(21), name: 'greeter-0', workload: 'greeter', labels: { app: 'greeter', version: 'v1' }, serviceAccount: 'greeter' }),
-      startProxy({ xds: cp.xds, ip: ip(31), name: 'echo-0', workload: 'echo', labels: { app: 'echo', version: 'v1' } }),
-      startProxy({ xds: cp.xds, ip: ip(2), name: 'productpage-0', workload: 'productpage', labels: { app: 'productpage', version: 'v1' } }),
+      startProxy({ xds: cp.xds, ip: ip(11), name: 'reviews-v1-0', workload: 'reviews-v1', labels: { app: 'reviews', version: 'v1' }, serviceAccount: 'reviews', extraArgs: id.proxyArgs('reviews-v1') }),
+      startProxy({ xds: cp.xds, ip: ip(21), name: 'greeter-0', workload: 'greeter', labels: { app: 'greeter', version: 'v1' }, serviceAccount: 'greeter', extraArgs: id.proxyArgs('greeter') }),
+      startProxy({ xds: cp.xds, ip: ip(31), name: 'echo-0', workload: 'echo', labels: { app: 'echo', version: 'v1' }, serviceAccount: 'echo', extraArgs: id.proxyArgs('echo') }),
+      startProxy({ xds: cp.xds, ip: ip(2), name: 'productpage-0', workload: 'productpage', labels: { app: 'productpage', version: 'v1' }, serviceAccount: 'productpage', extraArgs: id.proxyArgs('productpage') }),
       startProxy({
         xds: cp.xds,
         ip: ip(100),
@@ -292,6 +303,8 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
         type: 'router',
         labels: { istio: 'ingressgateway', app: 'istio-ingressgateway' },
         portMap: `80=${GATEWAY_PORT}`,
+        serviceAccount: 'istio-ingressgateway',
+        extraArgs: id.proxyArgs('istio-ingressgateway', 'istio-system'),
       }),
     ]);
     await waitFor('all proxies synced', () => allSynced(cp.http, 5), 30_000);
@@ -422,10 +435,11 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
     for (const k of ['__name__', 'instance', 'job', 'namespace', 'pod', 'workload', 'proxy_type', 'app', 'version', 'istio']) delete m[k];
     return m;
   };
-  const peer = (side: 'source' | 'destination', workload: string, ns: string, app: string, version: string): Record<string, string> => ({
+  /** `sa`: the peer's service account when the hop was mTLS (its SPIFFE ID is the principal). */
+  const peer = (side: 'source' | 'destination', workload: string, ns: string, app: string, version: string, sa?: string): Record<string, string> => ({
     [`${side}_workload`]: workload,
     [`${side}_workload_namespace`]: ns,
-    [`${side}_principal`]: 'unknown',
+    [`${side}_principal`]: sa ? `spiffe://cluster.local/ns/${ns}/sa/${sa}` : 'unknown',
     [`${side}_app`]: app,
     [`${side}_version`]: version,
     [`${side}_canonical_service`]: app === 'unknown' ? workload : app,
@@ -445,8 +459,8 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
 
   it('labels: mesh → mesh HTTP, both reporters', async () => {
     const common = {
-      ...peer('source', 'productpage', 'default', 'productpage', 'v1'),
-      ...peer('destination', 'reviews-v1', 'default', 'reviews', 'v1'),
+      ...peer('source', 'productpage', 'default', 'productpage', 'v1', 'productpage'),
+      ...peer('destination', 'reviews-v1', 'default', 'reviews', 'v1', 'reviews'),
       ...service('reviews', 'default'),
       request_protocol: 'http',
       response_code: '503',
@@ -460,15 +474,15 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
     assert.deepEqual(await istioLabels('istio_requests_total', 'reporter="destination",response_code="503"'), {
       ...common,
       reporter: 'destination',
-      connection_security_policy: 'none',
+      connection_security_policy: 'mutual_tls',
     });
   });
 
   it('labels: mesh → mesh gRPC', async () => {
     const got = await istioLabels('istio_requests_total', 'reporter="source",request_protocol="grpc"');
     assert.deepEqual(got, {
-      ...peer('source', 'productpage', 'default', 'productpage', 'v1'),
-      ...peer('destination', 'greeter', 'default', 'greeter', 'v1'),
+      ...peer('source', 'productpage', 'default', 'productpage', 'v1', 'productpage'),
+      ...peer('destination', 'greeter', 'default', 'greeter', 'v1', 'greeter'),
       ...service('greeter', 'default'),
       reporter: 'source',
       request_protocol: 'grpc',
@@ -511,8 +525,8 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
   it('labels: outside → mesh through the gateway', async () => {
     const gw = await istioLabels('istio_requests_total', 'reporter="source",source_workload="istio-ingressgateway"');
     assert.deepEqual(gw, {
-      ...peer('source', 'istio-ingressgateway', 'istio-system', 'istio-ingressgateway', 'unknown'),
-      ...peer('destination', 'reviews-v1', 'default', 'reviews', 'v1'),
+      ...peer('source', 'istio-ingressgateway', 'istio-system', 'istio-ingressgateway', 'unknown', 'istio-ingressgateway'),
+      ...peer('destination', 'reviews-v1', 'default', 'reviews', 'v1', 'reviews'),
       ...service('reviews', 'default'),
       reporter: 'source',
       request_protocol: 'http',

@@ -556,7 +556,7 @@ export class Exchange {
       reporter: inbound ? 'destination' : 'source',
       // Over mTLS (the peer's principal was verified) the source reporter names its own identity.
       source: inbound ? recordedSource(peer, ctx.security) : peer?.principal && ctx.selfWithPrincipal ? ctx.selfWithPrincipal() : ctx.self,
-      destination: inbound ? ctx.self : peer,
+      destination: inbound ? (ctx.security?.policy === 'mutual_tls' && ctx.selfWithPrincipal ? ctx.selfWithPrincipal() : ctx.self) : peer,
       destinationService: service,
       requestProtocol: grpc ? 'grpc' : 'http',
       responseCode: this.flags === 'DC' && !this.responseStarted ? 0 : this.responseStatus,

@@ -104,9 +104,21 @@ function tlsError(message: string): Error {
 
 const verifiedPeers = new WeakMap<net.Socket, string>();
 
+/** Objects standing for a connection's socket (an HTTP/2 stream's socket shim → the session's socket). */
+const socketAliases = new WeakMap<object, net.Socket>();
+
+/** Lets `verifiedPeerOf(alias)` answer for `socket` (an h2 stream over a shared TLS session). */
+export function aliasSocket(alias: object, socket: net.Socket): void {
+  socketAliases.set(alias, socket);
+}
+
 /** The SPIFFE ID an upstream TLS connection verified (mesh mTLS), else undefined. */
 export function verifiedPeerOf(socket: net.Socket | undefined): string | undefined {
-  return socket ? verifiedPeers.get(socket) : undefined;
+  if (!socket) return undefined;
+  const direct = verifiedPeers.get(socket);
+  if (direct !== undefined) return direct;
+  const real = socketAliases.get(socket);
+  return real ? verifiedPeers.get(real) : undefined;
 }
 
 /** An error, the verified SPIFFE ID (mesh trust), or undefined (accepted, no SPIFFE identity). */

@@ -9,6 +9,7 @@ import { ProxyError } from '../../errors.js';
 import type { Host } from '../../upstream/host.js';
 import type { AcquireCallback } from '../../upstream/circuit-breaker.js';
 import { H2UpstreamStream } from './upstream-stream.js';
+import { setSessionSocket } from './session-sockets.js';
 
 type Ready = (err: ProxyError | null, session: http2.ClientHttp2Session | null) => void;
 
@@ -58,6 +59,7 @@ export function withSession(host: Host, connectTimeoutMs: number, idleTimeoutMs:
 }
 
 function open(host: Host, connectTimeoutMs: number, idleTimeoutMs: number): Entry {
+  let raw: net.Socket | undefined;
   const session = http2.connect(`http://${host.address}:${host.port}`, {
     settings: { enablePush: false },
     // Our own socket: over TLS when the host's transport says so (mTLS / DestinationRule TLS,
@@ -65,9 +67,12 @@ function open(host: Host, connectTimeoutMs: number, idleTimeoutMs: number): Entr
     createConnection: () => {
       const socket = host.transport ? upstreamTls.open(host).socket : net.connect({ host: host.address, port: host.port, noDelay: true });
       host.stats?.track(socket);
+      raw = socket;
       return socket;
     },
   });
+  // node:http2 calls createConnection inside connect(): the session's own socket, for identity.
+  if (raw) setSessionSocket(session, raw);
   const entry: Entry = { session, connected: false, waiters: [] };
   sessions.set(host, entry);
   const forget = (): void => {

@@ -14,6 +14,8 @@ import { ProxyError } from '../../errors.js';
 import type { Host } from '../../upstream/host.js';
 import type { ResponseSink, UpstreamConnection } from '../../upstream/upstream-connection.js';
 import { fromH2Headers, headerOf, isGrpcContentType, toH2Headers } from './headers.js';
+import { sessionSocket } from './session-sockets.js';
+import { aliasSocket } from '../../security/upstream-tls.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
@@ -54,7 +56,11 @@ export class H2UpstreamStream implements UpstreamSurface {
   constructor(
     readonly host: Host,
     private readonly session: http2.ClientHttp2Session,
-  ) {}
+  ) {
+    // The Exchange asks the shim which peer the connection verified (mTLS source/destination principals).
+    const real = sessionSocket(session);
+    if (real) aliasSocket(this.shim, real);
+  }
 
   /** The Exchange's view of this stream. */
   asConnection(): UpstreamConnection {

@@ -41,8 +41,10 @@ export type VerifyResult =
 const KNOWN_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512']);
 const B64URL = /^[A-Za-z0-9_-]*$/;
 
+// Every invalid token is a 401, as Istio documents for RequestAuthentication. (Envoy itself
+// answers 403 when only the audience is wrong; the body still names the reason.)
 function fail(text: JwtStatusText): VerifyResult {
-  return { ok: false, status: text === JWT_STATUS.audienceNotAllowed ? 403 : 401, text };
+  return { ok: false, status: 401, text };
 }
 
 function decodeJsonPart(part: string, base64Error: JwtStatusText, jsonError: JwtStatusText): Record<string, unknown> | JwtStatusText {
