@@ -116,9 +116,9 @@ describe('VirtualService route features through sidecars', { timeout: 300_000 },
     const di = flagged('DI') + flagged('DI,FI');
     assert.equal(fi, r.byStatus.get(503), 'every abort is flagged FI');
     assert.ok(Math.abs(di / N - 0.3) <= 0.03, `delayed (DI) ${di / N}`);
-    // The delays really happen: at least as many slow responses as DI flags (a loaded machine can
-    // make a few undelayed responses slow too, so only a small excess is allowed).
-    assert.ok(delayed >= di / N - 0.01 && delayed <= di / N + 0.03, `DI flags ${di} vs measured delays ${delayed * N}`);
+    // The delays really happen: at least as many slow responses as DI flags. (No upper bound: on
+    // a loaded machine undelayed responses can take 20 ms too; the DI count above is the measure.)
+    assert.ok(delayed >= di / N - 0.01, `DI flags ${di} vs measured delays ${delayed * N}`);
   });
 
   it('mirror: the mirror receives every copy with Host "-shadow", and its 2 s delay never reaches the caller', async () => {
