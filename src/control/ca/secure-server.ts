@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { CA_SERVER_NAME, CA_SERVICE, type CaServiceImplementation, type CreateCertificateRequest, type CreateCertificateResponse } from '../../xds/ca-service.js';
 import { ADS_SERVICE, type AdsServiceImplementation } from '../../xds/ads-service.js';
 import { CaRequestError, type CertificateAuthority } from './certificate-authority.js';
+import { shutdownGrpcServer } from '../../xds/grpc-shutdown.js';
 
 const STATUS: Record<CaRequestError['code'], grpc.status> = {
   unauthenticated: grpc.status.UNAUTHENTICATED,
@@ -115,15 +116,6 @@ export class SecureXdsServer {
     const server = this.server;
     this.server = null;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, 1000);
-      server.tryShutdown(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    await shutdownGrpcServer(server);
   }
 }

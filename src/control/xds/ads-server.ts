@@ -20,6 +20,7 @@ import type { Json } from '../translate/clusters.js';
 import type { ControlMetrics } from '../metrics.js';
 import { Connection, namesEqual, PUSH_ORDER, SHORT_TYPE } from './connection.js';
 import { PushQueue, type PushRequest } from './push-queue.js';
+import { shutdownGrpcServer } from '../../xds/grpc-shutdown.js';
 
 export interface AdsServerOptions {
   snapshot: () => Snapshot;
@@ -129,16 +130,7 @@ export class AdsServer {
     for (const c of this.connections.values()) c.end();
     const server = this.server;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, 1000);
-      server.tryShutdown(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    await shutdownGrpcServer(server);
   }
 
   /** A new snapshot is ready: push it to every connected proxy. */

@@ -24,26 +24,39 @@ function port(v: unknown, path: string): number {
   return n;
 }
 
+/** Field names of a Permission / Principal's `any`, and/or sets and negation. */
+interface SetNames {
+  and: string;
+  or: string;
+  not: string;
+  /** The repeated field inside the and/or set message. */
+  list: string;
+}
+const PERMISSION_SET: SetNames = { and: 'and_rules', or: 'or_rules', not: 'not_rule', list: 'rules' };
+const PRINCIPAL_SET: SetNames = { and: 'and_ids', or: 'or_ids', not: 'not_id', list: 'ids' };
+
+/** `any`, and/or sets and negation, shared by permissions and principals; undefined for other kinds. */
+function combinator(k: string, v: unknown, kp: string, names: SetNames, self: (v: unknown, path: string) => Predicate): Predicate | undefined {
+  if (k === 'any') return () => true;
+  if (k === names.and || k === names.or) {
+    const parts = list(v, kp, names.list, self);
+    return k === names.and ? (i) => parts.every((f) => f(i)) : (i) => parts.some((f) => f(i));
+  }
+  if (k === names.not) {
+    const inner = self(v, kp);
+    return (i) => !inner(i);
+  }
+  return undefined;
+}
+
 /** envoy.config.rbac.v3.Permission: what is being accessed. */
 export function compilePermission(v: unknown, path: string): Predicate {
   const p = obj(v, path);
   const k = oneKey(p, path, 'permission');
   const kp = `${path}.${k}`;
+  const c = combinator(k, p[k], kp, PERMISSION_SET, compilePermission);
+  if (c) return c;
   switch (k) {
-    case 'any':
-      return () => true;
-    case 'and_rules': {
-      const parts = list(p[k], kp, 'rules', compilePermission);
-      return (i) => parts.every((f) => f(i));
-    }
-    case 'or_rules': {
-      const parts = list(p[k], kp, 'rules', compilePermission);
-      return (i) => parts.some((f) => f(i));
-    }
-    case 'not_rule': {
-      const inner = compilePermission(p[k], kp);
-      return (i) => !inner(i);
-    }
     case 'header':
       return compileHeader(p[k], kp);
     case 'url_path': {
@@ -74,21 +87,9 @@ export function compilePrincipal(v: unknown, path: string): Predicate {
   const p = obj(v, path);
   const k = oneKey(p, path, 'principal');
   const kp = `${path}.${k}`;
+  const c = combinator(k, p[k], kp, PRINCIPAL_SET, compilePrincipal);
+  if (c) return c;
   switch (k) {
-    case 'any':
-      return () => true;
-    case 'and_ids': {
-      const parts = list(p[k], kp, 'ids', compilePrincipal);
-      return (i) => parts.every((f) => f(i));
-    }
-    case 'or_ids': {
-      const parts = list(p[k], kp, 'ids', compilePrincipal);
-      return (i) => parts.some((f) => f(i));
-    }
-    case 'not_id': {
-      const inner = compilePrincipal(p[k], kp);
-      return (i) => !inner(i);
-    }
     case 'authenticated': {
       const a = obj(p[k], kp);
       only(a, kp, ['principal_name']);
