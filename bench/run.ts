@@ -5,7 +5,7 @@
 //
 // Then HTTP/2 (h2load) and TCP throughput, direct and through two Weft sidecars (bench/proto-targets.ts).
 //
-// Flags: --quick (short runs, 10 proxies), --only=direct,nginx1,nginx2,weft1,weft2,h2,tcp,mtls,
+// Flags: --quick (short runs, 10 proxies), --only=direct,nginx1,nginx2,weft1,weft2,h2,tcp,mtls,telemetry,
 // --h2-duration=S --tcp-mib=N (per connection),
 // --rate=N --connections=N --warmup=S --duration=S --wrk-duration=S --wrk-threads=N,
 // --proxies=N --changes=N --skip-propagation, --no-write, --addr-prefix=127.N (default 127.0).
@@ -34,9 +34,17 @@ const HTTP1_TARGETS: TargetId[] = ['direct', 'nginx1', 'nginx2', 'weft1', 'weft2
 /** HTTP/2 and TCP scenarios, each measured direct and through two sidecars. */
 const PROTO_SCENARIOS = ['h2', 'tcp'] as const;
 type ProtoScenario = (typeof PROTO_SCENARIOS)[number];
-/** mTLS: handshakes per second on one proxy, and two sidecars with mTLS on vs off (./mtls.ts). */
-const MTLS_SCENARIO = 'mtls';
-const ALL_TARGETS: string[] = [...HTTP1_TARGETS, ...PROTO_SCENARIOS, MTLS_SCENARIO];
+/**
+ * Scenarios run as their own script, each printing a markdown table that starts with `marker`:
+ * mTLS (handshakes per second on one proxy; two sidecars with mTLS on vs off) and telemetry cost
+ * (two sidecars with Istio metrics on vs disabled by the Telemetry API, proxy CPU per request).
+ */
+const SCRIPT_SCENARIOS = {
+  mtls: { script: 'mtls.js', marker: '| mTLS benchmark', what: 'mTLS: new handshakes per second on one proxy; two sidecars with mTLS on vs off' },
+  telemetry: { script: 'telemetry.js', marker: '| Telemetry benchmark', what: 'telemetry cost: two sidecars with metrics on vs off, proxy CPU per request' },
+} as const;
+type ScriptScenario = keyof typeof SCRIPT_SCENARIOS;
+const ALL_TARGETS: string[] = [...HTTP1_TARGETS, ...PROTO_SCENARIOS, ...Object.keys(SCRIPT_SCENARIOS)];
 
 /**
  * Loopback addresses: with prefix "127.0", the upstream is 127.0.2.1:8081, the nginx hops
@@ -78,9 +86,9 @@ interface Options {
   changes: number;
   propagation: boolean;
   write: boolean;
-  /** Run bench/mtls.ts (handshakes/s, mTLS on vs off) and append its table. */
-  mtls: boolean;
-  mtlsDurationS: number;
+  /** Script scenarios to run (bench/mtls.ts, bench/telemetry.ts); their tables are appended. */
+  scripts: ScriptScenario[];
+  scriptDurationS: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -143,8 +151,8 @@ function parseOptions(argv: string[]): Options {
     proxies: Math.min(200, Math.round(num(values.proxies, quick ? 10 : 50, 'proxies'))),
     changes: Math.min(10, Math.round(num(values.changes, 3, 'changes'))),
     propagation: values['skip-propagation'] !== true,
-    mtls: only.includes(MTLS_SCENARIO),
-    mtlsDurationS: quick ? 3 : 8,
+    scripts: only.filter((t): t is ScriptScenario => Object.hasOwn(SCRIPT_SCENARIOS, t)),
+    scriptDurationS: quick ? 3 : 8,
     write: values['no-write'] !== true,
   };
 }
@@ -329,24 +337,27 @@ async function main(): Promise<number> {
     }
   } else report.propagationError = 'skipped (--skip-propagation)';
 
-  let mtlsMd = '';
-  if (opts.mtls) {
-    log('mTLS: new handshakes per second on one proxy; two sidecars with mTLS on vs off (bench/mtls.ts)');
+  let scriptsMd = '';
+  for (const id of opts.scripts) {
+    const sc = SCRIPT_SCENARIOS[id];
+    log(`${sc.what} (bench/${sc.script.replace(/\.js$/, '.ts')})`);
+    let table: string;
     try {
-      const out = execFileSync(process.execPath, [join(repoRoot, 'dist', 'bench', 'mtls.js'), `--duration=${opts.mtlsDurationS}`], {
+      const out = execFileSync(process.execPath, [join(repoRoot, 'dist', 'bench', sc.script), `--duration=${opts.scriptDurationS}`], {
         encoding: 'utf8',
         timeout: 600_000,
         stdio: ['ignore', 'pipe', 'inherit'],
       });
-      const at = out.indexOf('| mTLS benchmark');
-      mtlsMd = at >= 0 ? out.slice(at) : `mTLS benchmark printed no table:\n${out.slice(-2000)}`;
+      const at = out.indexOf(sc.marker);
+      table = at >= 0 ? out.slice(at) : `${id} benchmark printed no table:\n${out.slice(-2000)}`;
     } catch (err) {
-      mtlsMd = `mTLS benchmark failed: ${errorText(err)}`;
+      table = `${id} benchmark failed: ${errorText(err)}`;
     }
-    log(mtlsMd);
+    log(table);
+    scriptsMd += `\n${table}\n`;
   }
 
-  const md = renderMarkdown(report) + (mtlsMd ? `\n${mtlsMd}\n` : '');
+  const md = renderMarkdown(report) + scriptsMd;
   log('');
   log(md);
   if (opts.write) {

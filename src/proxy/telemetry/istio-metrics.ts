@@ -276,8 +276,11 @@ export class IstioMetrics {
 
   /** With overrides: each family's values through its reporter's plan, without the id cache. */
   private recordOverridden(r: RequestRecord, layouts: FamilyLayout[], attrs: CelAttributes | undefined): void {
-    const std = labelsOf(r, this.clusterSuffix);
     const g = r.grpcMessages;
+    const rep0 = r.reporter === 'destination' ? 1 : 0;
+    // Every family disabled for this reporter: nothing to resolve (the common "metrics off" case).
+    if (!g && layouts.every((l) => l.plans[rep0]?.disabled !== false)) return;
+    const std = labelsOf(r, this.clusterSuffix);
     if (g) {
       this.requestMessages.labelsFrom(std).inc(g.request);
       this.responseMessages.labelsFrom(std).inc(g.response);
