@@ -39,8 +39,23 @@ spec:
       service: otel.observability.svc.cluster.local
       port: 4318
       http: {path: /v1/traces}
+  - name: weft
+    opentelemetry:
+      service: weft-control-plane.istio-system.svc.cluster.local
+      port: 15014
+      http: {path: /v1/traces}
   defaultProviders:
     tracing: [zipkin]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: weft-control-plane, namespace: istio-system}
+spec:
+  hosts: [weft-control-plane.istio-system.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 15014, name: http, protocol: HTTP}]
+  endpoints: [{address: ${SUBNET}.1}]
 ---
 apiVersion: networking.istio.io/v1
 kind: ServiceEntry
@@ -332,5 +347,28 @@ describe('distributed tracing through a gateway and two sidecars', { timeout: 30
     const a = await viaGateway('/forced', { traceparent: `00-${forced}-${'12'.repeat(8)}-01` });
     chain(await waitTrace(forced, 'otlp'), a);
     assert.deepEqual(spans.filter((s) => quiet.includes(s.traceId)), [], 'no spans for requests that 0% did not sample');
+  });
+
+  it('the control plane as collector: OTLP to port 15014, served by /debug/traces', async () => {
+    await applyConfig(cp.http, meshTracing('  - providers: [{name: weft}]\n    randomSamplingPercentage: 100\n'));
+    for (const p of proxies) await waitFor(`${p.ip} traces to the control plane`, async () => (await listenersOf(p)).includes('weft-control-plane'), 30_000);
+    const a = await viaGateway('/to-control-plane');
+    const traceId = traceIdOf(a.backend.traceparent);
+    type Stored = { spanId: string; parentSpanId?: string; kind: 'CLIENT' | 'SERVER'; service: string; name: string; attributes: Record<string, string> };
+    let stored: Stored[] = [];
+    await waitFor('four spans in /debug/traces/<id>', async () => {
+      const r = await httpGet(`http://${cp.http}/debug/traces/${traceId}`);
+      if (r.status !== 200) return false;
+      stored = (JSON.parse(r.body) as { spans: Stored[] }).spans;
+      return stored.length >= 4;
+    }, 30_000);
+    const asSpans: Span[] = stored.map((s) => ({ format: 'otlp', traceId, id: s.spanId, parentId: s.parentSpanId, kind: s.kind, service: s.service, name: s.name, tags: s.attributes }));
+    const { gw } = chain(asSpans, a);
+    assert.equal(gw.parentId, undefined);
+    assert.equal(stored[0]?.spanId, gw.id, 'sorted by start: the gateway span first');
+    const list = JSON.parse((await httpGet(`http://${cp.http}/debug/traces`)).body) as { traces: { traceId: string; spans: number; services: string[] }[] };
+    const t = list.traces.find((x) => x.traceId === traceId);
+    assert.deepEqual(t && [t.spans, t.services], [4, ['backend.default', 'frontend.default', 'istio-ingressgateway.default']]);
+    assert.equal((await httpGet(`http://${cp.http}/debug/traces/${'ee'.repeat(16)}`)).status, 404);
   });
 });
