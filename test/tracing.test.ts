@@ -295,6 +295,9 @@ describe('distributed tracing through a gateway and two sidecars', { timeout: 30
     assert.equal(fc.tags['destination.workload'], 'backend.default');
     assert.equal(gw.tags['destination.workload'], 'frontend.default');
     assert.ok(posts.some((p) => p.format === 'zipkin' && p.path === '/api/v2/spans' && p.contentType === 'application/json'));
+    // The exporter counts what it sent (read at scrape time).
+    const exported = /weft_tracing_spans_total\{provider="zipkin:outbound\|9411\|\|zipkin\.observability\.svc\.cluster\.local\/api\/v2\/spans",result="exported"\} ([0-9]+)/;
+    await waitFor('gateway counts exported spans', async () => Number(exported.exec((await httpGet(`http://${proxies[2]!.admin}/stats/prometheus`)).body)?.[1] ?? 0) > 0, 20_000);
   });
 
   it('an incoming traceparent is continued; B3 too; an upstream sampled=0 decision is honored at 100%', async () => {

@@ -14,6 +14,7 @@ import type { ConnectionSecurity } from '../../security/identity.js';
 import { childOf, outgoingHeaderLines, readIncoming, type SpanContext } from './propagation.js';
 import { SpanExporter } from './exporter.js';
 import type { TraceProvider, TracingConfig } from './types.js';
+import type { Registry } from '../../../telemetry/registry.js';
 
 export interface TracerNode {
   /** The xDS node id (Istio's node_id tag). */
@@ -131,6 +132,19 @@ export class Tracers {
     let e = this.exporters.get(key);
     if (!e) this.exporters.set(key, (e = new SpanExporter(p, this.clusters)));
     return e;
+  }
+
+  /** weft_tracing_spans_total{provider, result=exported|dropped}, read at scrape time. */
+  registerMetrics(registry: Registry): void {
+    registry.counter({
+      name: 'weft_tracing_spans_total',
+      help: 'Sampled spans per tracing collector: exported, or dropped (buffer full, no collector host, failed POST).',
+      labelNames: ['provider', 'result'],
+      collect: () => this.stats().flatMap((s) => {
+        const p = `${s.provider.format}:${s.provider.cluster}${s.provider.path}`;
+        return [{ labels: [p, 'exported'], value: s.exported }, { labels: [p, 'dropped'], value: s.dropped }];
+      }),
+    });
   }
 
   /** Spans exported / dropped per provider (admin stats). */
