@@ -58,7 +58,7 @@ export interface Metrics {
   overrides: MetricsOverrides[];
 }
 
-/** Validated and kept; tracing itself is built later. */
+/** Telemetry tracing (src/control/translate/tracing.ts). */
 export interface Tracing {
   providers: ProviderRef[];
   randomSamplingPercentage?: number;
@@ -88,6 +88,10 @@ export interface ExtensionProvider {
   name: string;
   /** Set for envoyFileAccessLog; other provider kinds are accepted with a warning and unused. */
   envoyFileAccessLog?: EnvoyFileAccessLogProvider;
+  /** Zipkin v2 JSON collector (tracing): POST `path` (default /api/v2/spans) on `service`:`port`. */
+  zipkin?: { service: string; port: number; path?: string };
+  /** OpenTelemetry collector (tracing), OTLP/HTTP JSON only: POST `http.path` (default /v1/traces). */
+  opentelemetry?: { service: string; port: number; http: { path?: string } };
 }
 
 export interface DefaultProviders {

@@ -3,15 +3,16 @@
 import { jsonFormatProblem, textFormatProblem } from '../proxy/telemetry/access-log/format.js';
 import type { DefaultProviders, ExtensionProvider } from './telemetry-types.js';
 import { checkUnique, compact, isPlainMap, type Field, type FieldSet } from './validate-common.js';
+import { readTracingProviders } from './validate-tracing-providers.js';
 
 export const MESH_TELEMETRY_FIELDS = ['accessLogFile', 'accessLogEncoding', 'accessLogFormat', 'extensionProviders', 'defaultProviders'];
 
 /** Provider kinds Istio has that Weft does not implement yet (warned about, then ignored). */
 const OTHER_PROVIDERS = [
-  'envoyOtelAls', 'envoyHttpAls', 'envoyTcpAls', 'zipkin', 'opentelemetry', 'datadog', 'stackdriver', 'skywalking',
+  'envoyOtelAls', 'envoyHttpAls', 'envoyTcpAls', 'datadog', 'stackdriver', 'skywalking',
   'lightstep', 'opencensus', 'envoyExtAuthzHttp', 'envoyExtAuthzGrpc', 'sds',
 ];
-const PROVIDER: FieldSet = { supported: ['name', 'envoyFileAccessLog', 'prometheus'], notYet: OTHER_PROVIDERS };
+const PROVIDER: FieldSet = { supported: ['name', 'envoyFileAccessLog', 'prometheus', 'zipkin', 'opentelemetry'], notYet: OTHER_PROVIDERS };
 const FILE_LOG: FieldSet = { supported: ['path', 'logFormat'] };
 const LOG_FORMAT: FieldSet = { supported: ['text', 'labels'] };
 const DEFAULTS: FieldSet = { supported: ['accessLogging', 'metrics', 'tracing'] };
@@ -91,6 +92,7 @@ function readProvider(f: Field): ExtensionProvider {
     });
     return compact({ path, logFormat });
   });
-  return compact({ name, envoyFileAccessLog });
+  const { zipkin, opentelemetry } = readTracingProviders(f);
+  return compact({ name, envoyFileAccessLog, zipkin, opentelemetry });
 }
 

@@ -96,7 +96,26 @@ test('MeshConfig telemetry fields: access log file, encoding, format and provide
   assertProblem(rejected('MeshConfig', 'extensionProviders: [{name: a, envoyFileAccessLog: {path: /x, logFormat: {labels: {a: "%NOPE%"}}}}]'), 'spec.extensionProviders[0].envoyFileAccessLog.logFormat.labels', '%NOPE%');
   assertProblem(rejected('MeshConfig', 'extensionProviders: [{name: a, envoyFileAccessLog: {path: /x}}, {name: a, prometheus: {}}]'), 'spec.extensionProviders[1].name', 'duplicate');
   assertProblem(rejected('MeshConfig', 'extensionProviders: [{name: a}]'), 'spec.extensionProviders[0]', 'exactly one provider kind');
-  const warn = parse(withSpec('MeshConfig', 'extensionProviders: [{name: z, zipkin: {service: zipkin, port: 9411}}]'));
+  const warn = parse(withSpec('MeshConfig', 'extensionProviders: [{name: d, datadog: {service: dd, port: 8126}}]'));
   assert.equal(warn.resources.length, 1);
-  assertProblem(warn.problems, 'warning spec.extensionProviders[0].zipkin');
+  assertProblem(warn.problems, 'warning spec.extensionProviders[0].datadog');
+});
+
+test('MeshConfig tracing providers: zipkin and opentelemetry (OTLP/HTTP) shapes', () => {
+  const mc = parseValid('MeshConfig', withSpec('MeshConfig', `
+      extensionProviders:
+      - {name: z, zipkin: {service: zipkin.obs, port: 9411}}
+      - {name: o, opentelemetry: {service: otel.obs, port: 4318, http: {path: /v1/traces}}}
+      defaultProviders: {tracing: [z]}
+      `));
+  assert.deepEqual(mc.spec.extensionProviders?.[0], { name: 'z', zipkin: { service: 'zipkin.obs', port: 9411 } });
+  assert.deepEqual(mc.spec.extensionProviders?.[1], { name: 'o', opentelemetry: { service: 'otel.obs', port: 4318, http: { path: '/v1/traces' } } });
+  assertProblem(rejected('MeshConfig', 'extensionProviders: [{name: z, zipkin: {port: 9411}}]'), 'spec.extensionProviders[0].zipkin.service', 'required');
+  assertProblem(rejected('MeshConfig', 'extensionProviders: [{name: z, zipkin: {service: z, port: 0}}]'), 'spec.extensionProviders[0].zipkin.port');
+  assertProblem(rejected('MeshConfig', 'extensionProviders: [{name: z, zipkin: {service: z, port: 1, path: x}}]'), 'spec.extensionProviders[0].zipkin.path', 'start with');
+  assertProblem(rejected('MeshConfig', 'extensionProviders: [{name: o, opentelemetry: {service: o, port: 4317}}]'), 'spec.extensionProviders[0].opentelemetry', 'http is required');
+  assertProblem(rejected('MeshConfig', 'extensionProviders: [{name: o, opentelemetry: {service: o, port: 4317, grpc: {}}}]'), 'spec.extensionProviders[0].opentelemetry.grpc', 'not supported');
+  const warn = parse(withSpec('MeshConfig', 'extensionProviders: [{name: z, zipkin: {service: z, port: 9411, maxTagLength: 10}}]'));
+  assert.equal(warn.resources.length, 1);
+  assertProblem(warn.problems, 'warning spec.extensionProviders[0].zipkin.maxTagLength');
 });

@@ -15,7 +15,9 @@ const OVERRIDE: FieldSet = { supported: ['match', 'disabled', 'tagOverrides'] };
 const METRIC_SELECTOR: FieldSet = { supported: ['metric', 'customMetric', 'mode'] };
 const TAG_OVERRIDE: FieldSet = { supported: ['operation', 'value'] };
 const TRACING: FieldSet = {
-  supported: ['providers', 'randomSamplingPercentage', 'disableSpanReporting', 'customTags', 'match', 'useRequestIdForTraceSampling'],
+  supported: ['providers', 'randomSamplingPercentage', 'disableSpanReporting', 'match'],
+  // read and kept, not applied by the proxy yet (src/control/translate/tracing.ts)
+  notYet: ['customTags', 'useRequestIdForTraceSampling'],
 };
 const CUSTOM_TAG: FieldSet = { supported: ['literal', 'environment', 'header'] };
 

@@ -18,6 +18,7 @@ import { BootstrapTokenAuthenticator, bootstrapTokensFile, type Authenticator } 
 import { SecureXdsServer } from './ca/secure-server.js';
 import { rootCaSecret, ROOTCA_SECRET } from './ca/sds.js';
 import { caHttpHandler } from './ca/http.js';
+import { TraceStore, tracesHttpHandler } from './debug/traces.js';
 import type { OperatorCaFiles } from './ca/roots.js';
 
 /** The built-in CA (control/ca/): always on; the TLS port only when `secureXds` is given. */
@@ -43,6 +44,8 @@ export interface ControlPlaneOptions {
 
 export class ControlPlane {
   readonly store = new ConfigStore();
+  /** Spans proxies export to POST /v1/traces; GET /debug/traces (./debug/traces.ts). */
+  readonly traces = new TraceStore();
   readonly metrics: ControlMetrics;
   readonly ads: AdsServer;
   private snapshot: Snapshot = emptySnapshot();
@@ -144,7 +147,9 @@ export class ControlPlane {
       onApplied: () => this.store.setLayer('applied', this.applied.list()),
       httpAddress: () => this.debug?.address ?? this.opts.http,
     });
-    this.debug = await startDebugServer(backend, { ...this.opts.http, fallback: caHttpHandler(this.ca) });
+    const ca = caHttpHandler(this.ca);
+    const traces = tracesHttpHandler(this.traces);
+    this.debug = await startDebugServer(backend, { ...this.opts.http, fallback: (req, res) => ca(req, res) || traces(req, res) });
     this.httpPort = this.debug.address.port;
   }
 

@@ -25,6 +25,7 @@ import { TcpMetrics } from './telemetry/tcp-metrics.js';
 import { startTelemetryUpkeep, type TelemetryUpkeep } from './telemetry/upkeep.js';
 import { canonicalOf } from './telemetry/canonical.js';
 import { httpAccessLogFor } from './telemetry/access-log/http-tap.js';
+import { Tracers } from './telemetry/tracing/tracer.js';
 import { registerAccessLogMetrics } from './telemetry/access-log/writer.js';
 import { reporterOverridesOf } from './telemetry/metric-overrides.js';
 import { CertificateManager, type CertManagerOptions } from './security/cert-manager.js';
@@ -80,6 +81,8 @@ export class Proxy {
   /** What mTLS uses: file-mounted certificates, else the CA-issued ones; undefined: no mTLS. */
   private readonly mtlsIdentity: IdentityProvider | undefined;
   private readonly upkeep: TelemetryUpkeep;
+  /** Span exporters per tracing provider (./telemetry/tracing/). */
+  readonly tracers: Tracers;
 
   constructor(private readonly opts: ProxyOptions) {
     this.identity = opts.identity ? new CertificateManager({ ...opts.identity, log: opts.log }) : null;
@@ -96,6 +99,8 @@ export class Proxy {
       ...canonicalOf(m.LABELS, m.WORKLOAD_NAME),
     };
     this.selfHeader = encodePeerMetadata(this.self);
+    this.tracers = new Tracers(this.clusters, { id: nodeId(m), serviceName: `${m.WORKLOAD_NAME}.${m.NAMESPACE}` });
+    this.tracers.registerMetrics(this.registry);
     this.tcp = new TcpProxy({ clusters: this.clusters, metrics: new TcpMetrics(this.registry), self: this.self, rbacMetrics: this.rbacMetrics });
     const router = m.type === 'router';
     this.drainer = new Drainer({
@@ -173,6 +178,7 @@ export class Proxy {
         rbacMetrics: this.rbacMetrics,
         selfSpiffeId: () => this.mtlsIdentity?.certificate()?.spiffeId,
         selfWithPrincipal: () => this.selfWithPrincipal(),
+        ...(cfg.hcm.tracing ? { tracing: this.tracers.forListener(cfg.hcm.tracing, cfg.direction === 'INBOUND') } : {}),
       };
       this.contexts.set(name, ctx);
     }

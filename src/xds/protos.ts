@@ -47,6 +47,8 @@ const PROTO_FILES = [
   'envoy/extensions/filters/http/jwt_authn/v3/config.proto',
   // Telemetry: access logs (file logger, CEL filter) and the stats filter's TypedStruct.
   'envoy/extensions/access_loggers/file/v3/file.proto',
+  'envoy/config/trace/v3/zipkin.proto',
+  'envoy/config/trace/v3/opentelemetry.proto',
   'envoy/extensions/access_loggers/filters/cel/v3/cel.proto',
   'xds/type/v3/typed_struct.proto',
   'envoy/extensions/filters/http/rbac/v3/rbac.proto',

@@ -12,6 +12,7 @@ import { jwtAuthnFilter } from './request-authn.js';
 import { authzFilters } from './authz.js';
 import { cmp } from '../model/services.js';
 import { withTelemetry } from './telemetry.js';
+import { withTracing } from './tracing.js';
 
 export type ResourceSet = ReadonlyMap<string, Json>;
 export type ProxyResources = Readonly<Record<XdsType, ResourceSet>>;
@@ -35,12 +36,12 @@ export function translateListenersAndRoutes(snapshot: Snapshot, proxy: ProxyMode
     const ports = gatewayServerPorts(snapshot, proxy);
     return {
       listeners: byName(
-        withTelemetry(snapshot, proxy, gatewayListeners(ports, proxy, snapshot.mesh, authzFilters(snapshot, proxy).http, jwtAuthnFilter(snapshot, proxy))),
+        withTracing(snapshot, proxy, withTelemetry(snapshot, proxy, gatewayListeners(ports, proxy, snapshot.mesh, authzFilters(snapshot, proxy).http, jwtAuthnFilter(snapshot, proxy)))),
       ),
       routes: byName(ports.map((sp) => gatewayRouteConfig(snapshot, proxy, sp, gatewayRouteName(sp.port)))),
     };
   }
-  return { listeners: byName(withTelemetry(snapshot, proxy, sidecarListeners(snapshot, proxy))), routes: byName([outboundRouteConfig(snapshot, proxy)]) };
+  return { listeners: byName(withTracing(snapshot, proxy, withTelemetry(snapshot, proxy, sidecarListeners(snapshot, proxy)))), routes: byName([outboundRouteConfig(snapshot, proxy)]) };
 }
 
 export function translate(snapshot: Snapshot, proxy: ProxyModel): ProxyResources {

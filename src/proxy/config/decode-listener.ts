@@ -13,12 +13,13 @@ import { decodeStatsFilter, STATS_FILTER_NAME, TYPED_STRUCT_TYPE_URL, type Stats
 import { decodeNetworkRbacFilters, decodePathNormalization, decodeRbacHttpFilter, HTTP_RBAC_TYPE_URL } from '../security/rbac/decode-hcm.js';
 import type { RbacEngine } from '../security/rbac/types.js';
 import { decodeInboundTlsChains } from './decode-tls.js';
+import { decodeTracing } from '../telemetry/tracing/decode.js';
 
 const HCM_FIELDS = [
   '@type', 'stat_prefix', 'rds', 'route_config', 'http_filters', 'strip_any_host_port', 'use_remote_address',
   'codec_type', 'generate_request_id', 'xff_num_trusted_hops', 'normalize_path', 'merge_slashes', 'upgrade_configs',
   'access_log',
-  'path_with_escaped_slashes_action',
+  'path_with_escaped_slashes_action', 'tracing',
 ];
 
 function decodeHcm(tc: J, path: string): HcmConfig {
@@ -79,6 +80,7 @@ function decodeHcm(tc: J, path: string): HcmConfig {
     ...(stats ? { stats } : {}),
     ...(rbac.length > 0 ? { rbac } : {}),
     ...optional('pathNormalization', decodePathNormalization(tc, path)),
+    ...optional('tracing', decodeTracing(tc.tracing, `${path}.tracing`)),
   };
 }
 

@@ -104,7 +104,7 @@ test('listener: unknown fields are refused at every level', () => {
   const l = listener();
   const chain = (l.filter_chains as J[])[0];
   rejects(() => decodeListener({ ...l, filter_chains: [{ ...chain, transport_socket: {} }] }), `${p}.filter_chains[0].transport_socket`);
-  rejects(() => decodeListener(listener({}, { tracing: {} })), `${tc}.tracing`);
+  rejects(() => decodeListener(listener({}, { tracing: { verbose: true } })), `${tc}.tracing.verbose`);
   rejects(() => decodeListener(listener({}, { rds: { route_config_name: 'x', config_source: ADS(), extra: 1 } })), `${tc}.rds.extra`);
 });
 

@@ -10,6 +10,7 @@ import type { AccessLogger } from '../telemetry/access-log/decode.js';
 import type { StatsConfig } from '../telemetry/metric-overrides.js';
 import type { RbacEngine } from '../security/rbac/types.js';
 import type { PathNormalizationConfig } from '../http/normalize-path.js';
+import type { TracingConfig } from '../telemetry/tracing/types.js';
 import type { ClusterTransport, InboundTlsConfig } from '../security/tls-config.js';
 
 export interface StringMatcher {
@@ -96,6 +97,8 @@ export interface HcmConfig {
   rbac?: RbacEngine[];
   /** normalize_path, merge_slashes, escaped slashes (../http/normalize-path.ts); absent: none. */
   pathNormalization?: PathNormalizationConfig;
+  /** HCM `tracing` (../telemetry/tracing/); absent: no spans, no trace headers added. */
+  tracing?: TracingConfig;
 }
 
 /** envoy.filters.network.tcp_proxy: L4 proxying to one cluster or a weighted pick. */

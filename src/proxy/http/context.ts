@@ -6,6 +6,7 @@ import type { IstioMetrics } from '../telemetry/istio-metrics.js';
 import type { HttpAccessLog } from '../telemetry/access-log/http-tap.js';
 import type { RbacMetrics } from '../security/rbac/metrics.js';
 import type { ConnectionSecurity } from '../security/identity.js';
+import type { HttpTracer } from '../telemetry/tracing/tracer.js';
 
 export interface ProxyStats {
   downstreamRq: number;
@@ -37,4 +38,6 @@ export interface HcmContext {
   selfSpiffeId?(): string | undefined;
   /** `self` with this proxy's SPIFFE ID as principal (the source reporter over mTLS); one object per ID. */
   selfWithPrincipal?(): PeerMetadata;
+  /** Set when the listener's HCM has `tracing` (../telemetry/tracing/). */
+  readonly tracing?: HttpTracer;
 }

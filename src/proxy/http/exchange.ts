@@ -26,6 +26,7 @@ import { buildUpstreamHead } from './request-head.js';
 import type { RequestAuth } from '../security/identity.js';
 import { runJwtAuthn, type AuthnOutcome } from '../security/jwt/authenticate.js';
 import type { HttpLogTap } from '../telemetry/access-log/http-tap.js';
+import type { TraceTap } from '../telemetry/tracing/tracer.js';
 import { authorizeRequest, normalizedPath } from '../security/rbac/check.js';
 import { outboundPeer, recordedSource } from '../security/peer-identity.js';
 
@@ -69,6 +70,7 @@ export class Exchange {
   /** Istio's request.auth (jwt_authn, ../security/jwt/): undefined until it ran, null without a token. */
   requestAuth: RequestAuth | null | undefined;
   private readonly log: HttpLogTap | undefined; // access log / metric-override attributes (../telemetry/access-log/)
+  private readonly trace: TraceTap | undefined; // this hop's span (../telemetry/tracing/)
 
   constructor(
     private readonly down: DownstreamConnection,
@@ -81,6 +83,7 @@ export class Exchange {
     this.requestEnded = !req.chunked && req.contentLength <= 0;
     ctx.stats.downstreamRq++;
     this.log = ctx.accessLog?.begin(req, down);
+    this.trace = ctx.tracing?.begin(req, down);
   }
 
   get method(): string {
@@ -173,7 +176,7 @@ export class Exchange {
   private buildRequestHead(target: string, hostValue: string): string {
     const req = this.req;
     const headers = this.filters ? this.filters.requestHeaders(this.cluster!.config.name, req.headers) : req.headers;
-    const u = buildUpstreamHead(req, headers, target, hostValue, this.ctx, this.down.remoteAddress);
+    const u = buildUpstreamHead(req, headers, target, hostValue, this.ctx, this.down.remoteAddress, this.trace);
     if (u.chunked) this.upstreamChunked = true;
     if (u.peer) this.peer = u.peer;
     return u.head;
@@ -552,6 +555,7 @@ export class Exchange {
     const service = routed?.config.service ?? null;
     const grpc = this.headerValue('content-type').startsWith('application/grpc');
     this.log?.done(this.route, this.cluster, hostRef, this.flags, this.responseStatus, this.requestBytes, this.responseBytes);
+    this.trace?.end(this.cluster, this.flags, this.responseStatus, this.requestBytes, this.responseBytes, peer, ctx.security);
     ctx.metrics.record({
       reporter: inbound ? 'destination' : 'source',
       // Over mTLS (the peer's principal was verified) the source reporter names its own identity.

@@ -9,6 +9,8 @@ import { PEER_METADATA_HEADER, type PeerMetadata } from '../../xds/node-metadata
 import { isHopByHop } from './peers.js';
 import { inboundPeer, isForgeableIdentityHeader, xfccLine } from '../security/peer-identity.js';
 import { upgradeRequestHeaders } from './upgrade.js';
+import { TRACE_HEADERS } from '../telemetry/tracing/propagation.js';
+import type { TraceTap } from '../telemetry/tracing/tracer.js';
 
 export interface UpstreamHead {
   head: string;
@@ -25,6 +27,7 @@ export function buildUpstreamHead(
   hostValue: string,
   ctx: HcmContext,
   remoteAddress: string,
+  trace?: TraceTap,
 ): UpstreamHead {
   const inbound = ctx.listener.direction === 'INBOUND';
   const tokens = req.connectionTokens;
@@ -42,6 +45,7 @@ export function buildUpstreamHead(
       continue;
     }
     if (inbound && isForgeableIdentityHeader(name)) continue;
+    if (trace && TRACE_HEADERS.has(name)) continue; // replaced by this hop's span below
     if (name === 'x-request-id') hasRequestId = true;
     else if (name === 'x-forwarded-proto') hasProto = true;
     else if (name === 'x-forwarded-for') {
@@ -56,7 +60,8 @@ export function buildUpstreamHead(
     s += `x-forwarded-for: ${xff}\r\n`;
   }
   if (!hasProto) s += 'x-forwarded-proto: http\r\n';
-  if (!hasRequestId) s += `x-request-id: ${crypto.randomUUID()}\r\n`;
+  if (!hasRequestId) s += `x-request-id: ${trace?.requestId ?? crypto.randomUUID()}\r\n`;
+  if (trace) s += trace.headerLines();
   if (!inbound) s += `${PEER_METADATA_HEADER}: ${ctx.selfHeader}\r\n`;
   else s += xfccLine(ctx.security, ctx.selfSpiffeId?.());
   s += upgradeRequestHeaders(req, ctx.listener.hcm.websocket);
