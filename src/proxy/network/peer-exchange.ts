@@ -71,7 +71,7 @@ export interface PeerExchangeResult {
   peer: PeerMetadata | null;
   /** Application bytes already read from the socket, to forward first (may be empty). */
   head: Buffer;
-  /** The peer half-closed before a whole frame came: pass the end on after `head`. */
+  /** The peer half-closed before a whole frame came (its 'end' was emitted: socket.readableEnded). */
   ended: boolean;
   /** The socket closed during the exchange. */
   closed: boolean;

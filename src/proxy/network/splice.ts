@@ -18,10 +18,6 @@ export interface SpliceOptions {
   downstreamHead?: Buffer | null;
   /** Bytes the upstream sent before the splice, forwarded downstream first. */
   upstreamHead?: Buffer | null;
-  /** The downstream already half-closed (its 'end' was seen before the splice): end upstream. */
-  downstreamEnded?: boolean;
-  /** The upstream already half-closed before the splice: end downstream after upstreamHead. */
-  upstreamEnded?: boolean;
 }
 
 function pump(from: net.Socket, to: net.Socket, count: ((n: number) => void) | undefined): void {
@@ -66,8 +62,10 @@ export function splice(down: net.Socket, up: net.Socket, hooks: SpliceHooks, opt
   }
   pump(down, up, hooks.onDownstreamBytes);
   pump(up, down, hooks.onUpstreamBytes);
-  if (opts.downstreamEnded && !up.destroyed && !up.writableEnded) up.end();
-  if (opts.upstreamEnded && !down.destroyed && !down.writableEnded) down.end();
+  // A side whose 'end' was already emitted (a FIN read while something else held the socket,
+  // e.g. during a metadata exchange) would never emit it again: pass it on now.
+  if (down.readableEnded && !up.destroyed && !up.writableEnded) up.end();
+  if (up.readableEnded && !down.destroyed && !down.writableEnded) down.end();
   down.resume();
   up.resume();
 }

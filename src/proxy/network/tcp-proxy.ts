@@ -82,7 +82,7 @@ export class TcpProxy {
       const spiffeId = security.peerSpiffeId;
       exchangePeerMetadata(down, this.deps.self, (r) => {
         if (r.closed || down.destroyed) return;
-        this.proxy(down, listener, listener.tcpProxy, r.head, security, undefined, { peer: r.peer ? exchangedPeer(r.peer, spiffeId) : null, ended: r.ended });
+        this.proxy(down, listener, listener.tcpProxy, r.head, security, undefined, { peer: r.peer ? exchangedPeer(r.peer, spiffeId) : null });
       });
       return;
     }
@@ -104,7 +104,7 @@ export class TcpProxy {
     head: Buffer | null,
     security: ConnectionSecurity = PLAINTEXT,
     sni?: string,
-    exchanged?: { peer: PeerMetadata | null; ended: boolean },
+    exchanged?: { peer: PeerMetadata | null },
   ): void {
     const inbound = listener.direction === 'INBOUND';
     const log = cfg?.accessLog ? new TcpLog(cfg.accessLog, down, sni) : null;
@@ -154,7 +154,7 @@ export class TcpProxy {
       s.opened.inc();
       s.closed.inc();
     };
-    const connected = (up: net.Socket, upstreamHead: Buffer | null, upstreamEnded: boolean): void => {
+    const connected = (up: net.Socket, upstreamHead: Buffer | null): void => {
       const s = this.deps.metrics.series(labels);
       let closedSeries = s;
       s.opened.inc();
@@ -189,7 +189,7 @@ export class TcpProxy {
             closedSeries.closed.inc();
           },
         },
-        { downstreamHead: head, upstreamHead, downstreamEnded: exchanged?.ended ?? false, upstreamEnded },
+        { downstreamHead: head, upstreamHead },
       );
     };
     down.once('close', downGone);
@@ -208,7 +208,7 @@ export class TcpProxy {
       host.stats?.track(up);
       const spiffeId = inbound ? undefined : verifiedPeerOf(up);
       if (spiffeId === undefined || !negotiatedPeerExchange(up)) {
-        connected(up, null, false);
+        connected(up, null);
         return;
       }
       // Metadata exchange with the server sidecar before any app byte (a downstream that goes
@@ -225,7 +225,7 @@ export class TcpProxy {
           return;
         }
         if (x.peer) labels.destination = exchangedPeer(x.peer, spiffeId);
-        connected(up, x.head, x.ended);
+        connected(up, x.head);
       });
     });
   }
