@@ -262,7 +262,8 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
     greeter: sent.greeter,
     unknown: sent.external,
   });
-  const tcpTotals = (): Record<string, number> => ({ 'productpage/echo': sent.tcpDown, 'unknown/echo': sent.tcpDown });
+  // Both reporters (client and echo sidecars) count the same bytes under the same pair of workloads.
+  const tcpTotals = (): Record<string, number> => ({ 'productpage/echo': 2 * sent.tcpDown });
   let warmSeenAt = 0;
 
   before(async () => {
@@ -417,8 +418,8 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
 
   it('query 3: sum(istio_tcp_sent_bytes_total) by (source_workload, destination_workload) equals the bytes echoed', async () => {
     const got = byLabels(await prom.query('sum(istio_tcp_sent_bytes_total) by (source_workload, destination_workload)'), 'source_workload', 'destination_workload');
-    // The client sidecar (source reporter) knows both peers; the echo sidecar has no metadata
-    // exchange on raw TCP, so its source is "unknown" (Istio needs mTLS for that).
+    // Both reporters know both peers: over mTLS the sidecars exchange workload metadata in-band
+    // (ALPN istio-peer-exchange), so the echo sidecar's source is productpage, not "unknown".
     assert.deepEqual(Object.fromEntries(sortedEntries(got)), tcpTotals());
     assert.equal(sent.tcpUp, 3345);
     const received = byLabels(await prom.query('sum(istio_tcp_received_bytes_total) by (reporter)'), 'reporter');
