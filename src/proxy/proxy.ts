@@ -96,7 +96,7 @@ export class Proxy {
       ...canonicalOf(m.LABELS, m.WORKLOAD_NAME),
     };
     this.selfHeader = encodePeerMetadata(this.self);
-    this.tcp = new TcpProxy({ clusters: this.clusters, metrics: new TcpMetrics(this.registry), self: this.self, rbacMetrics: this.rbacMetrics });
+    this.tcp = new TcpProxy({ clusters: this.clusters, metrics: new TcpMetrics(this.registry), self: this.self, selfWithPrincipal: () => this.selfWithPrincipal(), rbacMetrics: this.rbacMetrics });
     const router = m.type === 'router';
     this.drainer = new Drainer({
       graceMs: opts.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS,

@@ -60,6 +60,8 @@ export interface TcpProxyDeps {
   clusters: ClusterManager;
   metrics: TcpMetrics;
   self: PeerMetadata;
+  /** This proxy's metadata with its own SPIFFE ID, for reporting over verified mTLS (as HTTP does). */
+  selfWithPrincipal?: () => PeerMetadata;
   rbacMetrics?: RbacMetrics;
 }
 
@@ -128,7 +130,7 @@ export class TcpProxy {
       reporter: inbound ? 'destination' : 'source',
       // An mTLS caller: the exchanged metadata (principal from the certificate), else the principal alone.
       source: inbound ? (exchanged?.peer ?? (security.peerPrincipal ? principalPeer(`spiffe://${security.peerPrincipal}`) : null)) : this.deps.self,
-      destination: inbound ? this.deps.self : null,
+      destination: inbound ? (security.policy === 'mutual_tls' && this.deps.selfWithPrincipal ? this.deps.selfWithPrincipal() : this.deps.self) : null,
       destinationService: cluster?.config.service ?? null,
       responseFlags: '-',
       connectionSecurityPolicy: inbound ? security.policy : 'unknown',
@@ -207,6 +209,8 @@ export class TcpProxy {
       const up = r.socket;
       host.stats?.track(up);
       const spiffeId = inbound ? undefined : verifiedPeerOf(up);
+      // Over verified mTLS the source reporter names its own identity, as for HTTP.
+      if (spiffeId !== undefined && this.deps.selfWithPrincipal) labels.source = this.deps.selfWithPrincipal();
       if (spiffeId === undefined || !negotiatedPeerExchange(up)) {
         connected(up, null);
         return;
