@@ -31,6 +31,8 @@ const REVIEWS = 'reviews.default.svc.cluster.local';
 const GREETER = 'greeter.default.svc.cluster.local';
 const EXTERNAL = 'httpbin.external.test';
 const TCP_PORT = 7000;
+/** The test opens this many TCP connections through the sidecars (tcpConnection below). */
+const TCP_CONNECTIONS = 2;
 const GATEWAY_PORT = 18080;
 /** Every reviews request waits this long in the upstream: the p99 must land above 250 ms. */
 const DELAY_MS = 300;
@@ -262,7 +264,8 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
     greeter: sent.greeter,
     unknown: sent.external,
   });
-  const tcpTotals = (): Record<string, number> => ({ 'productpage/echo': sent.tcpDown, 'unknown/echo': sent.tcpDown });
+  // Both reporters (client and echo sidecars) count the same bytes under the same pair of workloads.
+  const tcpTotals = (): Record<string, number> => ({ 'productpage/echo': 2 * sent.tcpDown });
   let warmSeenAt = 0;
 
   before(async () => {
@@ -417,8 +420,8 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
 
   it('query 3: sum(istio_tcp_sent_bytes_total) by (source_workload, destination_workload) equals the bytes echoed', async () => {
     const got = byLabels(await prom.query('sum(istio_tcp_sent_bytes_total) by (source_workload, destination_workload)'), 'source_workload', 'destination_workload');
-    // The client sidecar (source reporter) knows both peers; the echo sidecar has no metadata
-    // exchange on raw TCP, so its source is "unknown" (Istio needs mTLS for that).
+    // Both reporters know both peers: over mTLS the sidecars exchange workload metadata in-band
+    // (ALPN istio-peer-exchange), so the echo sidecar's source is productpage, not "unknown".
     assert.deepEqual(Object.fromEntries(sortedEntries(got)), tcpTotals());
     assert.equal(sent.tcpUp, 3345);
     const received = byLabels(await prom.query('sum(istio_tcp_received_bytes_total) by (reporter)'), 'reporter');
@@ -506,20 +509,19 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
   });
 
   it('labels: mesh → mesh TCP', async () => {
-    const src = await istioLabels('istio_tcp_connections_opened_total', 'reporter="source"');
-    assert.deepEqual(src, {
-      ...peer('source', 'productpage', 'default', 'productpage', 'v1'),
-      ...peer('destination', 'echo', 'default', 'echo', 'v1'),
+    // Over mTLS the sidecars exchange metadata in-band (istio-peer-exchange): both reporters have
+    // both workloads, with principals from the certificates, as for HTTP.
+    const common = {
+      ...peer('source', 'productpage', 'default', 'productpage', 'v1', 'productpage'),
+      ...peer('destination', 'echo', 'default', 'echo', 'v1', 'echo'),
       ...service('echo', 'default'),
-      reporter: 'source',
       request_protocol: 'tcp',
       response_flags: '-',
-      connection_security_policy: 'unknown',
-    });
+    };
+    const src = await istioLabels('istio_tcp_connections_opened_total', 'reporter="source"');
+    assert.deepEqual(src, { ...common, reporter: 'source', connection_security_policy: 'unknown' });
     const dst = await istioLabels('istio_tcp_connections_opened_total', 'reporter="destination"');
-    assert.equal(dst['destination_workload'], 'echo');
-    assert.equal(dst['request_protocol'], 'tcp');
-    assert.equal(dst['source_workload'], 'unknown');
+    assert.deepEqual(dst, { ...common, reporter: 'destination', connection_security_policy: 'mutual_tls' });
   });
 
   it('labels: outside → mesh through the gateway', async () => {
@@ -579,8 +581,13 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
     assert.ok((await one(`envoy_cluster_upstream_cx_tx_bytes_total{${greeterCluster}}`)) > 0);
     // TCP proxy: the upstream connection's bytes are exactly the payload, both ways.
     const echoCluster = `cluster_name="outbound|${TCP_PORT}||echo.default.svc.cluster.local",pod="productpage-0"`;
-    assert.equal(await one(`envoy_cluster_upstream_cx_tx_bytes_total{${echoCluster}}`), sent.tcpUp);
-    assert.equal(await one(`envoy_cluster_upstream_cx_rx_bytes_total{${echoCluster}}`), sent.tcpDown);
+    // Connection-level bytes, as Envoy counts them: the app's bytes plus one metadata-exchange
+    // frame each way per connection (8-byte header + at most 4096 bytes of payload).
+    for (const [metric, app] of [['tx', sent.tcpUp], ['rx', sent.tcpDown]] as const) {
+      const overhead = (await one(`envoy_cluster_upstream_cx_${metric}_bytes_total{${echoCluster}}`)) - app;
+      const perConnection = overhead / TCP_CONNECTIONS;
+      assert.ok(Number.isInteger(perConnection) && perConnection > 8 && perConnection <= 8 + 4096, `${metric}: ${overhead} bytes over the app's`);
+    }
     assert.equal(await one(`envoy_cluster_upstream_cx_active{${echoCluster}}`), 0);
     // The inbound side on the reviews sidecar, and the gateway's cluster.
     const inbound = `cluster_name="inbound|80||",pod="reviews-v1-0"`;

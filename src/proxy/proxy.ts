@@ -101,7 +101,7 @@ export class Proxy {
     this.selfHeader = encodePeerMetadata(this.self);
     this.tracers = new Tracers(this.clusters, { id: nodeId(m), serviceName: `${m.WORKLOAD_NAME}.${m.NAMESPACE}` });
     this.tracers.registerMetrics(this.registry);
-    this.tcp = new TcpProxy({ clusters: this.clusters, metrics: new TcpMetrics(this.registry), self: this.self, rbacMetrics: this.rbacMetrics });
+    this.tcp = new TcpProxy({ clusters: this.clusters, metrics: new TcpMetrics(this.registry), self: this.self, selfWithPrincipal: () => this.selfWithPrincipal(), rbacMetrics: this.rbacMetrics });
     const router = m.type === 'router';
     this.drainer = new Drainer({
       graceMs: opts.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS,

@@ -108,7 +108,7 @@ spec:
 `;
 
 /** Server sidecar at ip(11), its app at ip(11):9080, relay at ip(20):80, client sidecar at ip(2). */
-export async function startMtlsMesh(opts: { subnet: string; xdsPort: number; httpPort: number; extraConfig?: string }): Promise<MtlsMesh> {
+export async function startMtlsMesh(opts: { subnet: string; xdsPort: number; httpPort: number; extraConfig?: string; /** Control-plane address (default 127.0.0.1). */ cpHost?: string }): Promise<MtlsMesh> {
   const ip = (n: number): string => `${opts.subnet}.${n}`;
   const configDir = tempDir('cfg');
   const stateDir = tempDir('state');
@@ -143,7 +143,7 @@ spec:
   });
   await new Promise<void>((r) => h2app.listen(9081, ip(11), r));
   h2app.unref();
-  const cp = await startControlPlane({ configDir, stateDir, xdsPort: opts.xdsPort, httpPort: opts.httpPort });
+  const cp = await startControlPlane({ configDir, stateDir, xdsPort: opts.xdsPort, httpPort: opts.httpPort, ...(opts.cpHost ? { host: opts.cpHost } : {}) });
   const app = await startUpstream('reviews', ip(11), 9080);
   const server = await startProxy({ xds: cp.xds, ip: ip(11), name: 'reviews-0', workload: 'reviews', labels: { app: 'reviews' }, serviceAccount: 'reviews', certDir: serverCerts });
   const client = await startProxy({ xds: cp.xds, ip: ip(2), name: 'productpage-0', workload: 'productpage', labels: { app: 'productpage' }, serviceAccount: 'productpage', certDir: clientCerts });

@@ -29,6 +29,7 @@ import type { HttpLogTap } from '../telemetry/access-log/http-tap.js';
 import type { TraceTap } from '../telemetry/tracing/tracer.js';
 import { authorizeRequest, normalizedPath } from '../security/rbac/check.js';
 import { outboundPeer, recordedSource } from '../security/peer-identity.js';
+import { noteReplyGrpcStatus, settleGrpcStatus } from '../telemetry/grpc-local-status.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -475,6 +476,7 @@ export class Exchange {
       this.flags = this.filters!.flagsFor(step.reply);
       this.keepAlive = this.keepAlive && this.down.requestComplete && !this.ctx.draining();
       this.responseStatus = this.filters!.writeReply(this.down, step.reply, this.keepAlive, this.req.method === 'HEAD');
+      noteReplyGrpcStatus(this.grpcMessages, step.reply.headers);
       this.complete();
     }
   }
@@ -554,6 +556,7 @@ export class Exchange {
     const routed = this.cluster ?? (this.route ? this.ctx.clusters.get(this.route.action.clusters[0]?.name ?? '') : undefined);
     const service = routed?.config.service ?? null;
     const grpc = this.headerValue('content-type').startsWith('application/grpc');
+    settleGrpcStatus(this.grpcMessages, this.flags === 'DC' && !this.responseStarted ? 0 : this.responseStatus);
     this.log?.done(this.route, this.cluster, hostRef, this.flags, this.responseStatus, this.requestBytes, this.responseBytes);
     this.trace?.end(this.cluster, this.flags, this.responseStatus, this.requestBytes, this.responseBytes, peer, ctx.security);
     ctx.metrics.record({

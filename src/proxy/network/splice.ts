@@ -62,6 +62,10 @@ export function splice(down: net.Socket, up: net.Socket, hooks: SpliceHooks, opt
   }
   pump(down, up, hooks.onDownstreamBytes);
   pump(up, down, hooks.onUpstreamBytes);
+  // A side whose 'end' was already emitted (a FIN read while something else held the socket,
+  // e.g. during a metadata exchange) would never emit it again: pass it on now.
+  if (down.readableEnded && !up.destroyed && !up.writableEnded) up.end();
+  if (up.readableEnded && !down.destroyed && !down.writableEnded) down.end();
   down.resume();
   up.resume();
 }

@@ -3,9 +3,10 @@
 // cluster closes the connection with flag UH, a failed or timed-out connect with UF; over the
 // cluster's max_connections the connection waits in its pending queue, and beyond that queue's
 // bound it is closed with UO (./tcp-upstream.ts, which also feeds outlier detection). Connected: idle_timeout and max_downstream_connection_duration (./tcp-timeouts.ts).
-// Metrics: Istio's TCP set (../telemetry/tcp-metrics.ts). The client side knows its peer from
-// the EDS endpoint's workload metadata; the server side has no peer exchange on raw TCP, so its
-// source labels are "unknown".
+// Metrics: Istio's TCP set (../telemetry/tcp-metrics.ts). Over mesh mTLS with ALPN
+// istio-peer-exchange both sidecars first exchange workload metadata (./peer-exchange.ts), so the
+// server knows the source workload and the client the destination's; without it the client knows
+// its peer from the EDS endpoint's workload metadata and the server only the caller's principal.
 // TLS passthrough listeners (sniChains) first peek the ClientHello (./client-hello.ts) and proxy
 // with the chain its SNI selects (no match: the default chain; none: closed with flag NR).
 import type net from 'node:net';
@@ -22,6 +23,9 @@ import { authorizeConnection } from '../security/rbac/check.js';
 import type { RbacMetrics } from '../security/rbac/metrics.js';
 import { PLAINTEXT, type ConnectionSecurity } from '../security/identity.js';
 import { principalPeer } from '../security/peer-identity.js';
+import { isMutualTls } from '../security/inbound-tls.js';
+import { verifiedPeerOf } from '../security/upstream-tls.js';
+import { exchangePeerMetadata, exchangedPeer, negotiatedPeerExchange } from './peer-exchange.js';
 
 /** How long a TLS passthrough listener waits for the ClientHello before using its default chain. */
 const SNI_TIMEOUT_MS = 15_000;
@@ -56,6 +60,8 @@ export interface TcpProxyDeps {
   clusters: ClusterManager;
   metrics: TcpMetrics;
   self: PeerMetadata;
+  /** This proxy's metadata with its own SPIFFE ID, for reporting over verified mTLS (as HTTP does). */
+  selfWithPrincipal?: () => PeerMetadata;
   rbacMetrics?: RbacMetrics;
 }
 
@@ -73,6 +79,15 @@ export class TcpProxy {
       return;
     }
     const chains = listener.sniChains;
+    if (!chains && isMutualTls(security) && negotiatedPeerExchange(down)) {
+      // Metadata exchange first (a caller that closes meanwhile is gone: nothing to proxy).
+      const spiffeId = security.peerSpiffeId;
+      exchangePeerMetadata(down, this.deps.self, (r) => {
+        if (r.closed || down.destroyed) return;
+        this.proxy(down, listener, listener.tcpProxy, r.head, security, undefined, { peer: r.peer ? exchangedPeer(r.peer, spiffeId) : null });
+      });
+      return;
+    }
     if (!chains) {
       this.proxy(down, listener, listener.tcpProxy, null, security);
       return;
@@ -91,6 +106,7 @@ export class TcpProxy {
     head: Buffer | null,
     security: ConnectionSecurity = PLAINTEXT,
     sni?: string,
+    exchanged?: { peer: PeerMetadata | null },
   ): void {
     const inbound = listener.direction === 'INBOUND';
     const log = cfg?.accessLog ? new TcpLog(cfg.accessLog, down, sni) : null;
@@ -112,9 +128,9 @@ export class TcpProxy {
     const cluster = this.deps.clusters.get(pickTcpCluster(cfg, Math.random()));
     const labels: TcpConnectionLabels = {
       reporter: inbound ? 'destination' : 'source',
-      // An mTLS caller is known by its certificate's principal (no metadata exchange on raw TCP).
-      source: inbound ? (security.peerPrincipal ? principalPeer(`spiffe://${security.peerPrincipal}`) : null) : this.deps.self,
-      destination: inbound ? this.deps.self : null,
+      // An mTLS caller: the exchanged metadata (principal from the certificate), else the principal alone.
+      source: inbound ? (exchanged?.peer ?? (security.peerPrincipal ? principalPeer(`spiffe://${security.peerPrincipal}`) : null)) : this.deps.self,
+      destination: inbound ? (security.policy === 'mutual_tls' && this.deps.selfWithPrincipal ? this.deps.selfWithPrincipal() : this.deps.self) : null,
       destinationService: cluster?.config.service ?? null,
       responseFlags: '-',
       connectionSecurityPolicy: inbound ? security.policy : 'unknown',
@@ -140,20 +156,7 @@ export class TcpProxy {
       s.opened.inc();
       s.closed.inc();
     };
-    down.once('close', downGone);
-    down.on('error', () => down.destroy());
-    const cancel = connectTcpUpstream(cluster, host, (r) => {
-      if (!connecting) return;
-      connecting = false;
-      down.off('close', downGone);
-      if (!r.ok) {
-        host.active--;
-        log?.end(r.flag, r.reason);
-        this.fail(down, labels, r.flag);
-        return;
-      }
-      const up = r.socket;
-      host.stats?.track(up);
+    const connected = (up: net.Socket, upstreamHead: Buffer | null): void => {
       const s = this.deps.metrics.series(labels);
       let closedSeries = s;
       s.opened.inc();
@@ -188,8 +191,46 @@ export class TcpProxy {
             closedSeries.closed.inc();
           },
         },
-        { downstreamHead: head },
+        { downstreamHead: head, upstreamHead },
       );
+    };
+    down.once('close', downGone);
+    down.on('error', () => down.destroy());
+    const cancel = connectTcpUpstream(cluster, host, (r) => {
+      if (!connecting) return;
+      connecting = false;
+      down.off('close', downGone);
+      if (!r.ok) {
+        host.active--;
+        log?.end(r.flag, r.reason);
+        this.fail(down, labels, r.flag);
+        return;
+      }
+      const up = r.socket;
+      host.stats?.track(up);
+      const spiffeId = inbound ? undefined : verifiedPeerOf(up);
+      // Over verified mTLS the source reporter names its own identity, as for HTTP.
+      if (spiffeId !== undefined && this.deps.selfWithPrincipal) labels.source = this.deps.selfWithPrincipal();
+      if (spiffeId === undefined || !negotiatedPeerExchange(up)) {
+        connected(up, null);
+        return;
+      }
+      // Metadata exchange with the server sidecar before any app byte (a downstream that goes
+      // away meanwhile tears the upstream down, which ends the exchange).
+      const downGoneDuringExchange = (): void => void up.destroy();
+      down.once('close', downGoneDuringExchange);
+      exchangePeerMetadata(up, this.deps.self, (x) => {
+        down.off('close', downGoneDuringExchange);
+        if (x.closed || down.destroyed) {
+          host.active--;
+          up.destroy();
+          log?.end(down.destroyed ? 'DC' : '-');
+          this.fail(down, labels, down.destroyed ? 'DC' : '-');
+          return;
+        }
+        if (x.peer) labels.destination = exchangedPeer(x.peer, spiffeId);
+        connected(up, x.head);
+      });
     });
   }
 
