@@ -6,7 +6,6 @@
 //      throughput and latency with mTLS (auto mTLS, PeerAuthentication STRICT) and without
 //      (PeerAuthentication DISABLE).
 // Addresses 127.0.47.100-103 (the mtls helper's subnet). Prints a markdown table.
-import http from 'node:http';
 import tls from 'node:tls';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,13 +14,13 @@ import { writeConfig } from '../test/harness/config.js';
 import { startControlPlane, startProxy, startUpstream, stopAll, tempDir, waitFor } from '../test/harness/processes.js';
 import { httpGet } from '../test/harness/http.js';
 import { makeCa, workloadSvid, writeIdentityDir } from '../test/harness/certs.js';
+import { closedLoop } from './closed-loop.js';
 
 const ip = (n: number): string => `127.0.47.${n}`;
 const HOST = 'bench.default.svc.cluster.local';
+/** The client sidecar's outbound listener, asked for the bench service. */
+const TARGET = { host: ip(100), port: 15001, hostHeader: HOST };
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
 
 async function handshakes(durationMs: number, conns: number, cert: { certPem: string; keyPem: string }, ca: string): Promise<{ perSec: number; failed: number }> {
   const ctx = tls.createSecureContext({ cert: cert.certPem, key: cert.keyPem, ca });
@@ -50,38 +49,6 @@ async function handshakes(durationMs: number, conns: number, cert: { certPem: st
   return { perSec: done / ((Date.now() - started) / 1000), failed };
 }
 
-async function closedLoop(durationMs: number, conns: number): Promise<{ rps: number; p50: number; p99: number; failed: number }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: conns });
-  const lat: number[] = [];
-  let failed = 0;
-  const end = Date.now() + durationMs;
-  const started = Date.now();
-  const one = (): Promise<void> =>
-    new Promise((resolve) => {
-      const t0 = performance.now();
-      const req = http.request({ host: ip(100), port: 15001, path: '/', headers: { host: HOST }, agent }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode === 200) lat.push(performance.now() - t0);
-          else failed++;
-          resolve();
-        });
-      });
-      req.on('error', () => {
-        failed++;
-        resolve();
-      });
-      req.end();
-    });
-  await Promise.all(
-    Array.from({ length: conns }, async () => {
-      while (Date.now() < end) await one();
-    }),
-  );
-  agent.destroy();
-  lat.sort((a, b) => a - b);
-  return { rps: lat.length / ((Date.now() - started) / 1000), p50: pct(lat, 50), p99: pct(lat, 99), failed };
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '16' } } });
@@ -125,11 +92,11 @@ spec:
   const rows: string[] = [];
   const hs = await handshakes(durationMs, conns, clientLeaf, ca.pem);
   rows.push(`| new mTLS handshakes/s (one server proxy process, ECDSA P-256, TLS 1.3, 1 request each) | ${hs.perSec.toFixed(0)} | failed ${hs.failed} |`);
-  const on = await closedLoop(durationMs, conns);
+  const on = await closedLoop(TARGET, durationMs, conns);
   writeConfig(configDir, 'pa.yaml', pa('DISABLE'));
   await waitFor('mTLS off', async () => !(await httpGet(`http://${server.admin}/config_dump`)).body.includes('DownstreamTlsContext'), 30_000);
   await waitFor('route (plaintext)', async () => (await httpGet(`http://${ip(100)}:15001/`, { host: HOST })).status === 200, 30_000);
-  const off = await closedLoop(durationMs, conns);
+  const off = await closedLoop(TARGET, durationMs, conns);
   rows.push(`| two sidecars, mTLS on (keep-alive, ${conns} connections) | ${on.rps.toFixed(0)} req/s | p50 ${on.p50.toFixed(2)} ms, p99 ${on.p99.toFixed(2)} ms, failed ${on.failed} |`);
   rows.push(`| two sidecars, mTLS off | ${off.rps.toFixed(0)} req/s | p50 ${off.p50.toFixed(2)} ms, p99 ${off.p99.toFixed(2)} ms, failed ${off.failed} |`);
   process.stdout.write(`\n| mTLS benchmark (${values.duration} s each) | result | notes |\n|---|---|---|\n${rows.join('\n')}\n`);

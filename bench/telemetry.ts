@@ -4,7 +4,6 @@
 // Telemetry resource. Reports throughput, latency and the two proxies' CPU per request (from
 // their own process_cpu_seconds_total), so the share of proxy CPU that telemetry costs is read
 // off the same run. Addresses 127.0.62.x. Prints a markdown table.
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,55 +11,23 @@ import { writeConfig } from '../test/harness/config.js';
 import { startControlPlane, startProxy, startUpstream, stopAll, tempDir, waitFor, type ProxyHandle } from '../test/harness/processes.js';
 import { httpGet } from '../test/harness/http.js';
 import { findSamples, parseExposition } from '../src/telemetry/exposition-parser.js';
+import { closedLoop, type ClosedLoopResult } from './closed-loop.js';
 
 const ip = (n: number): string => `127.0.62.${n}`;
 const HOST = 'bench.default.svc.cluster.local';
+/** The client sidecar's outbound listener, asked for the bench service. */
+const TARGET = { host: ip(100), port: 15001, hostHeader: HOST };
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
 
 async function cpuSeconds(p: ProxyHandle): Promise<number> {
   const m = parseExposition((await httpGet(`http://${p.admin}/stats/prometheus`)).body);
   return findSamples(m, 'process_cpu_seconds_total').reduce((a, x) => a + x.value, 0);
 }
 
-interface LoopResult { rps: number; p50: number; p99: number; failed: number; requests: number }
 
-async function closedLoop(durationMs: number, conns: number): Promise<LoopResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: conns });
-  const lat: number[] = [];
-  let failed = 0;
-  const end = Date.now() + durationMs;
-  const started = Date.now();
-  const one = (): Promise<void> =>
-    new Promise((resolve) => {
-      const t0 = performance.now();
-      const req = http.request({ host: ip(100), port: 15001, path: '/', headers: { host: HOST }, agent }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode === 200) lat.push(performance.now() - t0);
-          else failed++;
-          resolve();
-        });
-      });
-      req.on('error', () => {
-        failed++;
-        resolve();
-      });
-      req.end();
-    });
-  await Promise.all(Array.from({ length: conns }, async () => {
-    while (Date.now() < end) await one();
-  }));
-  agent.destroy();
-  lat.sort((a, b) => a - b);
-  return { rps: lat.length / ((Date.now() - started) / 1000), p50: pct(lat, 50), p99: pct(lat, 99), failed, requests: lat.length };
-}
-
-async function measure(durationMs: number, conns: number, proxies: ProxyHandle[]): Promise<LoopResult & { cpuUsPerRequest: number }> {
+async function measure(durationMs: number, conns: number, proxies: ProxyHandle[]): Promise<ClosedLoopResult & { cpuUsPerRequest: number }> {
   const before = await Promise.all(proxies.map(cpuSeconds));
-  const r = await closedLoop(durationMs, conns);
+  const r = await closedLoop(TARGET, durationMs, conns);
   const after = await Promise.all(proxies.map(cpuSeconds));
   const cpu = after.reduce((a, x, i) => a + x - (before[i] ?? 0), 0);
   return { ...r, cpuUsPerRequest: r.requests > 0 ? (cpu * 1e6) / r.requests : 0 };
@@ -96,7 +63,7 @@ spec:
   const server = await startProxy({ xds: cp.xds, ip: ip(101), name: 'bench-0', workload: 'bench', labels: { app: 'bench' }, serviceAccount: 'bench' });
   const client = await startProxy({ xds: cp.xds, ip: ip(100), name: 'client-0', workload: 'client', labels: { app: 'client' }, serviceAccount: 'client' });
   await waitFor('route', async () => (await httpGet(`http://${ip(100)}:15001/`, { host: HOST })).status === 200, 30_000);
-  await closedLoop(Math.min(2000, durationMs), conns); // warm-up
+  await closedLoop(TARGET, Math.min(2000, durationMs), conns); // warm-up
 
   const on = await measure(durationMs, conns, [client, server]);
   writeConfig(configDir, 'telemetry.yaml', `apiVersion: telemetry.istio.io/v1

@@ -12,6 +12,7 @@ import type { HcmContext } from '../context.js';
 import { Exchange } from '../exchange.js';
 import type { DownstreamConnection } from '../downstream.js';
 import { fromH2Headers, headerOf, isGrpcContentType, toH2Headers } from './headers.js';
+import { httpToGrpcStatus } from '../../telemetry/grpc-local-status.js';
 
 const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;
 
@@ -205,7 +206,7 @@ export class H2DownstreamStream implements DownstreamSurface {
     if (this.grpc) {
       // As Envoy: a gRPC caller gets a trailers-only response carrying the mapped grpc-status.
       this.stream.respond(
-        { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(grpcStatusForHttp(r.status)), 'grpc-message': encodeURIComponent(r.body) },
+        { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(httpToGrpcStatus(r.status)), 'grpc-message': encodeURIComponent(r.body) },
         { endStream: true },
       );
       return r.status;
@@ -213,27 +214,5 @@ export class H2DownstreamStream implements DownstreamSurface {
     this.stream.respond({ ':status': r.status, 'content-type': 'text/plain', 'content-length': Buffer.byteLength(r.body), ...r.headers });
     this.stream.end(r.body);
     return r.status;
-  }
-}
-
-
-/** Envoy's HTTP status → gRPC status mapping for local replies to gRPC requests. */
-export function grpcStatusForHttp(status: number): number {
-  switch (status) {
-    case 400:
-      return 13;
-    case 401:
-      return 16;
-    case 403:
-      return 7;
-    case 404:
-      return 12;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return 14;
-    default:
-      return 2;
   }
 }

@@ -9,7 +9,8 @@ import { ConfigRejection } from '../../config/check.js';
 import { applyUpstreamProtocol } from '../../../control/translate/protocol.js';
 import { applyConnectionPool } from '../../../control/translate/traffic-policy.js';
 import { fromH2Headers, toH2Headers } from './headers.js';
-import { requestHeadOf, grpcStatusForHttp } from './downstream-stream.js';
+import { requestHeadOf } from './downstream-stream.js';
+import { httpToGrpcStatus as grpcStatusForHttp } from '../../telemetry/grpc-local-status.js';
 import { sniffProtocol } from './server.js';
 
 const HPO = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
