@@ -2,7 +2,7 @@
 // not been updated for 2 s from its scrape, and counts it from zero when traffic comes back; a
 // proxy with the default (10 minutes) keeps its series; metrics without labels never expire.
 // Also: the cluster name set on the proxies (--cluster, as `weft up --cluster-id` sets it) is the
-// source_cluster / destination_cluster label on both reporters, and canonical service/revision
+// source_cluster / destination_cluster (and _id) labels on both reporters, and canonical service/revision
 // come from the service.istio.io/canonical-name / -revision labels, else app / version.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,6 +84,8 @@ describe('metrics series expiry', { timeout: 120_000 }, () => {
       assert.equal(got.length, 1, reporter);
       assert.equal(got[0]?.labels['source_cluster'], 'west', reporter);
       assert.equal(got[0]?.labels['destination_cluster'], 'east', reporter);
+      assert.equal(got[0]?.labels['source_cluster_id'], 'west', reporter);
+      assert.equal(got[0]?.labels['destination_cluster_id'], 'east', reporter);
       // Canonical service/revision: the canonical-name/-revision labels win over app/version.
       assert.equal(got[0]?.labels['destination_canonical_service'], 'ratings-canon', reporter);
       assert.equal(got[0]?.labels['destination_canonical_revision'], 'r7', reporter);

@@ -448,11 +448,13 @@ describe('metrics scraped by a real Prometheus', { timeout: 300_000 }, () => {
     [`${side}_canonical_service`]: app === 'unknown' ? workload : app,
     [`${side}_canonical_revision`]: version === 'unknown' ? 'latest' : version,
     [`${side}_cluster`]: 'Kubernetes',
+    [`${side}_cluster_id`]: 'Kubernetes',
   });
   const UNKNOWN_PEER = (side: 'source' | 'destination'): Record<string, string> => ({
     ...peer(side, 'unknown', 'unknown', 'unknown', 'unknown'),
     [`${side}_canonical_revision`]: 'unknown',
     [`${side}_cluster`]: 'unknown',
+    [`${side}_cluster_id`]: 'unknown',
   });
   const service = (name: string, ns: string, host = `${name}.${ns}.svc.cluster.local`): Record<string, string> => ({
     destination_service: host,

@@ -84,6 +84,8 @@ test('both peers known: every label from the peers, the service and the request'
     connection_security_policy: 'unknown',
     source_cluster: 'local',
     destination_cluster: 'local',
+    source_cluster_id: 'local',
+    destination_cluster_id: 'local',
     grpc_response_status: '',
   });
   // Labels are exported in Istio's order.
@@ -283,6 +285,7 @@ test('the peer cluster is the source_cluster / destination_cluster label; a miss
   m.record(request({ source: { ...frontend, cluster: '' }, destination: null }));
   const p = parseExposition(registry.render());
   assert.equal(sampleValue(p, 'istio_requests_total', { source_cluster: 'east', destination_cluster: 'local' }), 1);
+  assert.equal(sampleValue(p, 'istio_requests_total', { source_cluster_id: 'east', destination_cluster_id: 'local' }), 1);
   assert.equal(sampleValue(p, 'istio_requests_total', { source_cluster: 'west', destination_cluster: 'local' }), 2);
   assert.equal(sampleValue(p, 'istio_requests_total', { source_cluster: 'unknown', destination_cluster: 'unknown' }), 1);
 });

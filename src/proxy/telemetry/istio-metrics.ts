@@ -1,6 +1,6 @@
 // Istio's standard HTTP metrics, recorded once per request by the proxy's stats filter:
 // istio_requests_total, istio_request_duration_milliseconds, istio_request_bytes and
-// istio_response_bytes, with Istio's 22 labels and its rules for unknown peers and fallbacks.
+// istio_response_bytes, with Istio's 25 labels (plus the cluster names again as source_cluster_id / destination_cluster_id) and its rules for unknown peers and fallbacks.
 //
 // Hot path. Building a string key from the label values and hashing it costs several times more
 // than the four updates it selects (measured: ~250 ns against ~35 ns), so the cache key is made
@@ -12,7 +12,7 @@
 // lookups, and the series are updated in place. Only a never-seen label set allocates.
 //
 // Telemetry API overrides (./metric-overrides.ts: drop a metric, remove or upsert tags) take a
-// separate, compiled-once path: the 22 values, then each family's plan, then a series lookup.
+// separate, compiled-once path: the standard values, then each family's plan, then a series lookup.
 
 import { LABEL_KEY_SEPARATOR } from '../../telemetry/prom.js';
 import type { CounterChild, HistogramChild, Counter, Histogram, Registry } from '../../telemetry/prom.js';
@@ -45,6 +45,10 @@ export const ISTIO_LABEL_NAMES = [
   'connection_security_policy',
   'source_cluster',
   'destination_cluster',
+  // The same cluster names under the `_id` names the mesh's issue tracker and some multi-cluster
+  // dashboards use (Istio's node metadata field is CLUSTER_ID); remove with a Telemetry tagOverride.
+  'source_cluster_id',
+  'destination_cluster_id',
   'grpc_response_status',
 ] as const;
 
@@ -160,7 +164,7 @@ export class IstioMetrics {
   /** k1 -> k2 -> the four series. */
   private readonly bundles = new Map<number, Map<number, SeriesBundle>>();
   private bundleCount = 0;
-  /** Series key (all 22 values joined) -> bundle, to forget a bundle when its series is dropped. */
+  /** Series key (all label values joined) -> bundle, to forget a bundle when its series is dropped. */
   private readonly bySeriesKey = new Map<string, SeriesBundle>();
   /** Joined label values of a peer (7) or service (3) -> id, and id -> those values. */
   private readonly segmentIds = new Map<string, number>();
@@ -477,7 +481,7 @@ function enumIndex(r: RequestRecord): number {
 }
 
 /**
- * The 22 label values of a request, in ISTIO_LABEL_NAMES order, following Istio's stats plugin:
+ * The standard label values of a request, in ISTIO_LABEL_NAMES order, following Istio's stats plugin:
  * a missing peer is "unknown" throughout; empty app/version/principal are "unknown"; canonical
  * service is the peer's canonical-name label, else app, else workload name; canonical revision
  * the canonical-revision label, else version, else "latest".
@@ -519,6 +523,8 @@ function assembleLabels(
     clean(String(r.responseFlags || '-')),
     clean(String(r.connectionSecurityPolicy)),
     at(src, 7), // cluster
+    at(dst, 7),
+    at(src, 7), // cluster, as source_cluster_id / destination_cluster_id
     at(dst, 7),
     clean(String(r.grpcMessages?.status ?? '')),
   ];
