@@ -11,6 +11,7 @@ import { httpGet } from './harness/http.js';
 import { configDump, metricValue, startMtlsMesh, type MtlsMesh } from './harness/mtls-mesh.js';
 import { spiffeId } from './harness/certs.js';
 import { parsePeerFrame, PEER_EXCHANGE_MAGIC } from '../src/proxy/network/peer-exchange.js';
+import { applyConfig } from './harness/config.js';
 
 const CLIENT_ID = spiffeId('productpage');
 const SERVER_ID = spiffeId('reviews');
@@ -107,5 +108,41 @@ describe('TCP metadata exchange (istio-peer-exchange)', { timeout: 120_000 }, ()
     // The server sidecar is still healthy: a normal exchange works after it.
     const again = await roundTrip(() => net.connect({ host: m.ip(2), port: 7070, allowHalfOpen: true }), 'still-fine');
     assert.equal(again.toString(), 'still-fine');
+  });
+
+  // Last: it changes the client's TCP metrics for good.
+  it('Telemetry overrides reach the TCP metrics: a disabled metric, a removed tag, an added one (client only)', async () => {
+    const r = await applyConfig(m.cp.http, `apiVersion: telemetry.istio.io/v1
+kind: Telemetry
+metadata: {name: tcp-overrides, namespace: default}
+spec:
+  selector: {matchLabels: {app: productpage}}
+  metrics:
+  - overrides:
+    - match: {metric: TCP_SENT_BYTES, mode: CLIENT}
+      disabled: true
+    - match: {metric: ALL_METRICS}
+      tagOverrides:
+        destination_version: {operation: REMOVE}
+        tier: {value: "'gold'"}
+`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await waitFor('client TCP listener has the istio.stats network filter', async () => {
+      const l = (await configDump(m.client.admin)).listeners.find((x) => x.name === `${m.ip(2)}_7070`);
+      return l !== undefined && JSON.stringify(l).includes('istio.stats');
+    });
+    const reply = await roundTrip(() => net.connect({ host: m.ip(2), port: 7070, allowHalfOpen: true }), 'overridden');
+    assert.equal(reply.toString(), 'overridden');
+    const src = { reporter: 'source', destination_workload: 'reviews', tier: 'gold' };
+    await waitFor('source reporter: closed, with the added tag', async () => metricValue(await metrics(m.client.admin), 'istio_tcp_connections_closed_total', src) >= 1);
+    const c = await metrics(m.client.admin);
+    assert.equal(metricValue(c, 'istio_tcp_received_bytes_total', src), 'overridden'.length, c);
+    assert.ok(!/^istio_tcp_sent_bytes_total/m.test(c), 'istio_tcp_sent_bytes_total is disabled on the client');
+    const opened = c.split('\n').filter((l) => l.startsWith('istio_tcp_connections_opened_total{'));
+    assert.ok(opened.length > 0 && opened.every((l) => !l.includes('destination_version=') && l.includes('tier="gold"')), opened.join('\n'));
+    // The server was not selected: Istio's standard TCP labels, every metric there.
+    const s = await metrics(m.server.admin);
+    assert.ok(/^istio_tcp_sent_bytes_total\{[^}]*destination_version=/m.test(s), 'server keeps the standard set');
+    assert.ok(!s.includes('tier="gold"'));
   });
 });

@@ -60,11 +60,11 @@ test('Telemetry: errors name the field path', () => {
 });
 
 test('Telemetry: accepted but unimplemented settings are warnings', () => {
-  const r = parse(withSpec('Telemetry', 'metrics: [{providers: [{name: stackdriver}], reportingInterval: 10s, overrides: [{match: {metric: TCP_SENT_BYTES}}, {match: {customMetric: my_metric}}]}]'));
+  const r = parse(withSpec('Telemetry', 'metrics: [{providers: [{name: stackdriver}], reportingInterval: 10s, overrides: [{match: {metric: GRPC_REQUEST_MESSAGES}}, {match: {customMetric: my_metric}}]}]'));
   assert.equal(r.resources.length, 1);
   assertProblem(r.problems, 'warning spec.metrics[0].providers[0].name', 'prometheus');
   assertProblem(r.problems, 'warning spec.metrics[0].reportingInterval');
-  assertProblem(r.problems, 'warning spec.metrics[0].overrides[0].match.metric', 'TCP_SENT_BYTES');
+  assertProblem(r.problems, 'warning spec.metrics[0].overrides[0].match.metric', 'GRPC_REQUEST_MESSAGES');
   assertProblem(r.problems, 'warning spec.metrics[0].overrides[1].match.customMetric', 'my_metric');
 });
 

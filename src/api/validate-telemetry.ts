@@ -22,10 +22,16 @@ const TRACING: FieldSet = {
 const CUSTOM_TAG: FieldSet = { supported: ['literal', 'environment', 'header'] };
 
 const MODES: readonly WorkloadMode[] = ['CLIENT_AND_SERVER', 'CLIENT', 'SERVER'];
-/** Metrics the proxy can override (HTTP); the TCP and gRPC message ones are warned about. */
-export const OVERRIDABLE_METRICS = ['ALL_METRICS', 'REQUEST_COUNT', 'REQUEST_DURATION', 'REQUEST_SIZE', 'RESPONSE_SIZE'];
+/** Metrics the proxy can override (HTTP and TCP); the gRPC message ones are warned about. */
+export const OVERRIDABLE_METRICS = [
+  'ALL_METRICS', 'REQUEST_COUNT', 'REQUEST_DURATION', 'REQUEST_SIZE', 'RESPONSE_SIZE',
+  'TCP_OPENED_CONNECTIONS', 'TCP_CLOSED_CONNECTIONS', 'TCP_SENT_BYTES', 'TCP_RECEIVED_BYTES',
+];
 /** customMetric names the proxy has (Istio's names without "istio_"). */
-export const CUSTOM_METRIC_NAMES = ['requests_total', 'request_duration_milliseconds', 'request_bytes', 'response_bytes'];
+export const CUSTOM_METRIC_NAMES = [
+  'requests_total', 'request_duration_milliseconds', 'request_bytes', 'response_bytes',
+  'tcp_connections_opened_total', 'tcp_connections_closed_total', 'tcp_sent_bytes_total', 'tcp_received_bytes_total',
+];
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export function validateTelemetrySpec(f: Field): TelemetrySpec {

@@ -27,7 +27,7 @@ import { canonicalOf } from './telemetry/canonical.js';
 import { httpAccessLogFor } from './telemetry/access-log/http-tap.js';
 import { Tracers } from './telemetry/tracing/tracer.js';
 import { registerAccessLogMetrics } from './telemetry/access-log/writer.js';
-import { reporterOverridesOf } from './telemetry/metric-overrides.js';
+import { reporterOverridesOf, tcpReporterOverridesOf } from './telemetry/metric-overrides.js';
 import { CertificateManager, type CertManagerOptions } from './security/cert-manager.js';
 import { identityHooks } from './security/proxy-identity.js';
 import type { Locality } from '../api/locality.js';
@@ -61,6 +61,7 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
 export class Proxy {
   readonly registry = new Registry();
   readonly metrics = new IstioMetrics(this.registry);
+  private readonly tcpMetrics = new TcpMetrics(this.registry);
   private readonly rbacMetrics = new RbacMetrics(this.registry);
   readonly clusters: ClusterManager = new ClusterManager(clusterMetricsHooks(this.registry, () => this.clusters));
   private routes: ReadonlyMap<string, RouteTable> = new Map();
@@ -101,7 +102,7 @@ export class Proxy {
     this.selfHeader = encodePeerMetadata(this.self);
     this.tracers = new Tracers(this.clusters, { id: nodeId(m), serviceName: `${m.WORKLOAD_NAME}.${m.NAMESPACE}` });
     this.tracers.registerMetrics(this.registry);
-    this.tcp = new TcpProxy({ clusters: this.clusters, metrics: new TcpMetrics(this.registry), self: this.self, selfWithPrincipal: () => this.selfWithPrincipal(), rbacMetrics: this.rbacMetrics });
+    this.tcp = new TcpProxy({ clusters: this.clusters, metrics: this.tcpMetrics, self: this.self, selfWithPrincipal: () => this.selfWithPrincipal(), rbacMetrics: this.rbacMetrics });
     const router = m.type === 'router';
     this.drainer = new Drainer({
       graceMs: opts.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS,
@@ -162,6 +163,7 @@ export class Proxy {
 
   private setListeners(l: ReadonlyMap<string, ListenerConfig>): void {
     this.metrics.setOverrides(reporterOverridesOf(l.values()));
+    this.tcpMetrics.setOverrides(tcpReporterOverridesOf(l.values()));
     for (const [name, cfg] of l) {
       const ctx: HcmContext = {
         listener: cfg,

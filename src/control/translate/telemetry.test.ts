@@ -64,3 +64,21 @@ test('metric overrides merge across levels per mode; later levels win per tag an
   assert.deepEqual(server[1], { name: 'request_duration_milliseconds', drop: true, dimensions: { response_flags: "'kept'", tier: "'a'" } });
   assert.deepEqual(server[0], client[0]);
 });
+
+test('TCP metric overrides: ALL_METRICS and TCP_* reach an istio.stats network filter in front of tcp_proxy', () => {
+  const yaml = tm('mesh', 'istio-system', '  metrics:\n  - overrides:\n    - match: {metric: TCP_SENT_BYTES, mode: CLIENT}\n      disabled: true\n    - tagOverrides: {destination_version: {operation: REMOVE}}');
+  const t = resolveTelemetry(snapshotOf(loadResources(yaml.replace(/---\n$/, ''))), proxy);
+  const metrics = (j: Json | undefined): Json[] => (((j?.typed_config as Json).value as Json).metrics as Json[]);
+  assert.deepEqual(metrics(t.tcpStats.CLIENT).map((m) => m.name), ['tcp_connections_opened_total', 'tcp_connections_closed_total', 'tcp_sent_bytes_total', 'tcp_received_bytes_total']);
+  assert.deepEqual(metrics(t.tcpStats.CLIENT)[2], { name: 'tcp_sent_bytes_total', drop: true, tags_to_remove: ['destination_version'] });
+  assert.ok(metrics(t.tcpStats.SERVER).every((m) => m.drop === undefined));
+  assert.ok(metrics(t.stats.CLIENT).every((m) => !String(m.name).startsWith('tcp_')), 'HTTP filter: HTTP metrics only');
+  const tcpListener: Json = {
+    name: '127.0.0.1_6379',
+    traffic_direction: 'OUTBOUND',
+    filter_chains: [{ filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', cluster: 'c' } }] }],
+  };
+  const [out] = withTelemetry(snapshotOf(loadResources(yaml.replace(/---\n$/, ''))), proxy, [tcpListener]);
+  const filters = ((out!.filter_chains as Json[])[0]!.filters as Json[]).map((f) => f.name);
+  assert.deepEqual(filters, ['istio.stats', 'envoy.filters.network.tcp_proxy']);
+});

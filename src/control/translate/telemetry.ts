@@ -6,8 +6,9 @@
 //      meshConfig.defaultProviders.accessLogging; `disabled`, `filter`, `match.mode` override the
 //      parent's) — with no Telemetry access logging at all, meshConfig.accessLogFile is used;
 //   3. merge metric overrides per mode (CLIENT: outbound/gateway listeners, SERVER: inbound);
-//   4. add `access_log` to every HTTP connection manager and tcp_proxy of that mode, and the
-//      istio.stats HTTP filter (../../proxy/telemetry/metric-overrides.ts) before the router.
+//   4. add `access_log` to every HTTP connection manager and tcp_proxy of that mode, the
+//      istio.stats HTTP filter (../../proxy/telemetry/metric-overrides.ts) before the router, and
+//      the istio.stats network filter (TCP metrics) before tcp_proxy.
 // Nothing configured: listeners come back unchanged (the same objects).
 import type { AccessLogging, MeshConfigSpec, Telemetry, WorkloadMode } from '../../api/types.js';
 import { parseJsonLogFormat } from '../../api/validate-mesh-telemetry.js';
@@ -31,21 +32,29 @@ type Mode = 'CLIENT' | 'SERVER';
 const MODES: readonly Mode[] = ['CLIENT', 'SERVER'];
 
 /** The Istio metric enum → the proxy's metric names. */
+const HTTP_METRIC_ORDER: readonly string[] = ['requests_total', 'request_duration_milliseconds', 'request_bytes', 'response_bytes'];
+const TCP_METRIC_ORDER: readonly string[] = ['tcp_connections_opened_total', 'tcp_connections_closed_total', 'tcp_sent_bytes_total', 'tcp_received_bytes_total'];
 const METRIC_NAMES: Readonly<Record<string, readonly string[]>> = {
-  ALL_METRICS: ['requests_total', 'request_duration_milliseconds', 'request_bytes', 'response_bytes'],
+  ALL_METRICS: [...HTTP_METRIC_ORDER, ...TCP_METRIC_ORDER],
   REQUEST_COUNT: ['requests_total'],
   REQUEST_DURATION: ['request_duration_milliseconds'],
   REQUEST_SIZE: ['request_bytes'],
   RESPONSE_SIZE: ['response_bytes'],
+  TCP_OPENED_CONNECTIONS: ['tcp_connections_opened_total'],
+  TCP_CLOSED_CONNECTIONS: ['tcp_connections_closed_total'],
+  TCP_SENT_BYTES: ['tcp_sent_bytes_total'],
+  TCP_RECEIVED_BYTES: ['tcp_received_bytes_total'],
 };
-const HTTP_METRIC_ORDER = METRIC_NAMES.ALL_METRICS!;
 
 /** The built-in access-log provider: meshConfig's file (or stdout) and format. */
 export const ENVOY_PROVIDER = 'envoy';
 
 export interface ProxyTelemetry {
   accessLog: Record<Mode, Json[]>;
+  /** The istio.stats HTTP filter per mode. */
   stats: Partial<Record<Mode, Json>>;
+  /** The istio.stats network filter (TCP metrics) per mode. */
+  tcpStats: Partial<Record<Mode, Json>>;
 }
 
 /** The Telemetry resources for a proxy, least specific first (mesh, namespace, workload). */
@@ -76,7 +85,7 @@ interface ProviderState {
 
 export function resolveTelemetry(snapshot: Snapshot, proxy: ProxyModel): ProxyTelemetry {
   const levels = telemetryLevels(snapshot, proxy);
-  return { accessLog: accessLogs(levels, snapshot.mesh), stats: statsConfigs(levels) };
+  return { accessLog: accessLogs(levels, snapshot.mesh), stats: statsConfigs(levels, HTTP_METRIC_ORDER), tcpStats: statsConfigs(levels, TCP_METRIC_ORDER) };
 }
 
 // ---------------------------------------------------------------- access logs
@@ -163,7 +172,8 @@ interface MetricState {
   upsert: Map<string, string>;
 }
 
-function statsConfigs(levels: readonly Telemetry[]): Partial<Record<Mode, Json>> {
+/** The stats filter per mode for the metrics in `order` (HTTP or TCP); absent: no override. */
+function statsConfigs(levels: readonly Telemetry[], order: readonly string[]): Partial<Record<Mode, Json>> {
   const per: Record<Mode, Map<string, MetricState>> = { CLIENT: new Map(), SERVER: new Map() };
   for (const t of levels) {
     for (const m of t.spec.metrics) {
@@ -173,7 +183,7 @@ function statsConfigs(levels: readonly Telemetry[]): Partial<Record<Mode, Json>>
         const mode = o.match?.mode ?? 'CLIENT_AND_SERVER';
         for (const md of MODES) {
           if (mode !== 'CLIENT_AND_SERVER' && mode !== md) continue;
-          for (const name of names.filter((n) => HTTP_METRIC_ORDER.includes(n))) {
+          for (const name of names.filter((n) => order.includes(n))) {
             const st = per[md].get(name) ?? { drop: false, remove: new Set<string>(), upsert: new Map<string, string>() };
             if (o.disabled !== undefined) st.drop = o.disabled;
             for (const [tag, op] of Object.entries(o.tagOverrides)) {
@@ -194,7 +204,7 @@ function statsConfigs(levels: readonly Telemetry[]): Partial<Record<Mode, Json>>
   const out: Partial<Record<Mode, Json>> = {};
   for (const md of MODES) {
     const metrics: Json[] = [];
-    for (const name of HTTP_METRIC_ORDER) {
+    for (const name of order) {
       const st = per[md].get(name);
       if (!st || (!st.drop && st.remove.size === 0 && st.upsert.size === 0)) continue;
       const m: Json = { name };
@@ -218,22 +228,28 @@ export function withTelemetry(snapshot: Snapshot, proxy: ProxyModel, listeners: 
     return listeners;
   }
   const t = resolveTelemetry(snapshot, proxy);
-  if (t.accessLog.CLIENT.length === 0 && t.accessLog.SERVER.length === 0 && !t.stats.CLIENT && !t.stats.SERVER) return listeners;
+  const none = (m: Mode): boolean => t.accessLog[m].length === 0 && !t.stats[m] && !t.tcpStats[m];
+  if (none('CLIENT') && none('SERVER')) return listeners;
   return listeners.map((l) => {
     const mode: Mode = l.traffic_direction === 'INBOUND' ? 'SERVER' : 'CLIENT';
+    if (none(mode)) return l;
     const logs = t.accessLog[mode];
     const stats = t.stats[mode];
-    if (logs.length === 0 && !stats) return l;
-    const chains = (l.filter_chains as Json[]).map((c) => ({ ...c, filters: (c.filters as Json[]).map((f) => withFilterTelemetry(f, logs, stats)) }));
+    const tcpStats = t.tcpStats[mode];
+    const chains = (l.filter_chains as Json[]).map((c) => ({ ...c, filters: (c.filters as Json[]).flatMap((f) => withFilterTelemetry(f, logs, stats, tcpStats)) }));
     return { ...l, filter_chains: chains };
   });
 }
 
-function withFilterTelemetry(f: Json, logs: Json[], stats: Json | undefined): Json {
+/** The filter with its telemetry; a tcp_proxy comes with the istio.stats network filter in front when TCP metrics are overridden. */
+function withFilterTelemetry(f: Json, logs: Json[], stats: Json | undefined, tcpStats: Json | undefined): Json[] {
   const tc = f.typed_config as Json;
   const type = tc['@type'];
-  if (type === TCP_PROXY_TYPE_URL) return logs.length > 0 ? { ...f, typed_config: { ...tc, access_log: logs } } : f;
-  if (type !== HCM_TYPE_URL) return f;
+  if (type === TCP_PROXY_TYPE_URL) {
+    const out = logs.length > 0 ? { ...f, typed_config: { ...tc, access_log: logs } } : f;
+    return tcpStats ? [tcpStats, out] : [out];
+  }
+  if (type !== HCM_TYPE_URL) return [f];
   const out: Json = { ...tc };
   if (logs.length > 0) out.access_log = logs;
   if (stats) {
@@ -242,5 +258,5 @@ function withFilterTelemetry(f: Json, logs: Json[], stats: Json | undefined): Js
     const at = router < 0 ? filters.length : router;
     out.http_filters = [...filters.slice(0, at), stats, ...filters.slice(at)];
   }
-  return { ...f, typed_config: out };
+  return [{ ...f, typed_config: out }];
 }

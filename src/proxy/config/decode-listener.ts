@@ -9,7 +9,7 @@ import { TCP_PROXY_TYPE_URL, TLS_INSPECTOR_TYPE_URL } from '../../xds/network-fi
 import { decodeTcpProxy, decodeUpgradeConfigs, NO_HCM } from './decode-tcp-proxy.js';
 import { decodeJwtAuthn, JWT_AUTHN_TYPE_URL } from '../security/jwt/decode.js';
 import { decodeAccessLogs } from '../telemetry/access-log/decode.js';
-import { decodeStatsFilter, STATS_FILTER_NAME, TYPED_STRUCT_TYPE_URL, type StatsConfig } from '../telemetry/metric-overrides.js';
+import { decodeStatsFilter, STATS_FILTER_NAME, TCP_METRICS, TYPED_STRUCT_TYPE_URL, type StatsConfig } from '../telemetry/metric-overrides.js';
 import { decodeNetworkRbacFilters, decodePathNormalization, decodeRbacHttpFilter, HTTP_RBAC_TYPE_URL } from '../security/rbac/decode-hcm.js';
 import type { RbacEngine } from '../security/rbac/types.js';
 import { decodeInboundTlsChains } from './decode-tls.js';
@@ -107,12 +107,12 @@ export function decodeListener(l: J): ListenerConfig {
   // Inbound mTLS: a "tls" chain (and a "raw_buffer" one when PERMISSIVE) running the same filter.
   const mtls = decodeInboundTlsChains(chains, tlsInspector, p);
   if ((chains.length === 1 && !tlsInspector) || mtls) {
-    const { tc, tcPath, serverNames, rbac } = decodeChain(mtls?.chain ?? chains[0], `${p}.filter_chains[0]`);
+    const { tc, tcPath, serverNames, rbac, tcpStats } = decodeChain(mtls?.chain ?? chains[0], `${p}.filter_chains[0]`);
     const tlsPart = mtls ? { inboundTls: mtls.inboundTls } : {};
     if (rbac.length > 0 && tc['@type'] !== TCP_PROXY_TYPE_URL) throw new ConfigRejection(`${p}.filter_chains[0].filters`, 'envoy.filters.network.rbac is supported only in front of tcp_proxy');
     if (serverNames) throw new ConfigRejection(`${p}.filter_chains[0].filter_chain_match`, 'server_names needs the envoy.filters.listener.tls_inspector listener filter');
     if (tc['@type'] === TCP_PROXY_TYPE_URL) {
-      return { name, address, port, direction, hcm: NO_HCM, tcpProxy: decodeTcpProxy(tc, tcPath), ...optional('networkRbac', rbac.length > 0 ? rbac : undefined), ...tlsPart };
+      return { name, address, port, direction, hcm: NO_HCM, tcpProxy: decodeTcpProxy(tc, tcPath), ...optional('networkRbac', rbac.length > 0 ? rbac : undefined), ...optional('tcpStats', tcpStats), ...tlsPart };
     }
     if (tc['@type'] !== HCM_TYPE_URL) throw new ConfigRejection(tcPath, `network filter ${String(tc['@type'])} is not supported; only the HTTP connection manager and tcp_proxy`);
     return { name, address, port, direction, hcm: decodeHcm(tc, tcPath), ...tlsPart };
@@ -124,9 +124,11 @@ export function decodeListener(l: J): ListenerConfig {
   const sniChains: SniChain[] = [];
   const seen = new Set<string>();
   let fallback: TcpProxyConfig | undefined;
+  let sniStats: StatsConfig | undefined;
   chains.forEach((c, i) => {
     const cp = `${p}.filter_chains[${i}]`;
-    const { tc, tcPath, serverNames, rbac } = decodeChain(c, cp);
+    const { tc, tcPath, serverNames, rbac, tcpStats } = decodeChain(c, cp);
+    sniStats ??= tcpStats; // one proxy-wide TCP stats config per direction: the first chain's
     if (rbac.length > 0) throw new ConfigRejection(`${cp}.filters`, 'envoy.filters.network.rbac is not supported in chains matched by SNI');
     if (tc['@type'] !== TCP_PROXY_TYPE_URL) throw new ConfigRejection(tcPath, `only tcp_proxy is supported in a chain matched by SNI, got ${String(tc['@type'])}`);
     const tcpProxy = decodeTcpProxy(tc, tcPath);
@@ -141,7 +143,7 @@ export function decodeListener(l: J): ListenerConfig {
     });
     sniChains.push({ serverNames, tcpProxy });
   });
-  return { name, address, port, direction, hcm: NO_HCM, sniChains, ...(fallback ? { tcpProxy: fallback } : {}) };
+  return { name, address, port, direction, hcm: NO_HCM, sniChains, ...(fallback ? { tcpProxy: fallback } : {}), ...optional('tcpStats', sniStats) };
 }
 
 /** listener_filters: only tls_inspector (without settings); true when it is there. */
@@ -161,7 +163,16 @@ function decodeListenerFilters(v: unknown, path: string): boolean {
 }
 
 /** One filter chain: its single network filter's typed_config and its server_names, if matched. */
-function decodeChain(c: unknown, cp: string): { tc: J; tcPath: string; serverNames: string[] | undefined; rbac: RbacEngine[] } {
+interface DecodedChain {
+  tc: J;
+  tcPath: string;
+  serverNames: string[] | undefined;
+  rbac: RbacEngine[];
+  /** The istio.stats network filter right before tcp_proxy: TCP metric overrides. */
+  tcpStats?: StatsConfig;
+}
+
+function decodeChain(c: unknown, cp: string): DecodedChain {
   const chain = obj(c, cp);
   only(chain, cp, ['filters', 'name', 'filter_chain_match']);
   let serverNames: string[] | undefined;
@@ -181,13 +192,25 @@ function decodeChain(c: unknown, cp: string): { tc: J; tcPath: string; serverNam
   }
   const filters = arr(chain.filters, `${cp}.filters`);
   if (filters.length === 0) throw new ConfigRejection(`${cp}.filters`, 'expected a network filter');
-  // Network RBAC filters may come first (../security/rbac/decode-hcm.ts); the last one does the work.
-  const rbac = decodeNetworkRbacFilters(filters.slice(0, -1), cp);
+  // Network RBAC filters may come first (../security/rbac/decode-hcm.ts), then the istio.stats
+  // filter of a tcp_proxy chain; the last one does the work.
   const last = filters.length - 1;
   const f = obj(filters[last], `${cp}.filters[${last}]`);
   only(f, `${cp}.filters[${last}]`, ['name', 'typed_config']);
   const tcPath = `${cp}.filters[${last}].typed_config`;
-  return { tc: obj(f.typed_config, tcPath), tcPath, serverNames, rbac };
+  const tc = obj(f.typed_config, tcPath);
+  let before = filters.slice(0, -1);
+  let tcpStats: StatsConfig | undefined;
+  const sp = `${cp}.filters[${last - 1}]`;
+  const s = before.length > 0 ? obj(before[before.length - 1], sp) : undefined;
+  if (s?.name === STATS_FILTER_NAME) {
+    only(s, sp, ['name', 'typed_config']);
+    if (tc['@type'] !== TCP_PROXY_TYPE_URL) throw new ConfigRejection(sp, 'the istio.stats network filter is supported only in front of tcp_proxy');
+    tcpStats = decodeStatsFilter(obj(s.typed_config, `${sp}.typed_config`), `${sp}.typed_config`, TCP_METRICS);
+    before = before.slice(0, -1);
+  }
+  const rbac = decodeNetworkRbacFilters(before, cp);
+  return { tc, tcPath, serverNames, rbac, ...optional('tcpStats', tcpStats) };
 }
 
 /** `{ [key]: value }` when value is defined, else {}: optional fields stay absent. */

@@ -108,3 +108,31 @@ test('tcp_proxy: bad timeouts are refused naming the field', () => {
   rejects(() => decodeListener(tcpListener({ cluster: 'a', idle_timeout: 'soon' })), `${p}.idle_timeout`, /duration/);
   rejects(() => decodeListener(tcpListener({ cluster: 'a', max_downstream_connection_duration: '0s' })), `${p}.max_downstream_connection_duration`, /at least 1ms/);
 });
+
+const tcpStatsFilter = (metrics: unknown[]): J => ({
+  name: 'istio.stats',
+  typed_config: { '@type': 'type.googleapis.com/xds.type.v3.TypedStruct', type_url: 'type.weft.dev/weft.telemetry.v1.Stats', value: { metrics } },
+});
+
+test('tcp_proxy: an istio.stats network filter in front carries the TCP metric overrides', () => {
+  const base = tcpListener({ cluster: 'c' });
+  const chain = (base.filter_chains as J[])[0]!;
+  chain.filters = [tcpStatsFilter([{ name: 'tcp_sent_bytes_total', drop: true }, { name: 'tcp_connections_opened_total', tags_to_remove: ['destination_version'] }]), ...(chain.filters as J[])];
+  const l = decodeListener(base);
+  assert.deepEqual(l.tcpStats?.metrics.map((m) => [m.name, m.drop, m.tagsToRemove]), [
+    ['tcp_sent_bytes_total', true, []],
+    ['tcp_connections_opened_total', false, ['destination_version']],
+  ]);
+});
+
+test('tcp_proxy: istio.stats naming an HTTP metric, or in front of the HTTP connection manager, is refused', () => {
+  const base = tcpListener({ cluster: 'c' });
+  const chain = (base.filter_chains as J[])[0]!;
+  chain.filters = [tcpStatsFilter([{ name: 'requests_total', drop: true }]), ...(chain.filters as J[])];
+  assert.throws(() => decodeListener(base), /filters\[0\]\.typed_config\.value\.metrics\[0\]\.name.*expected one of tcp_connections_opened_total/);
+  const hcm = listener({
+    name: '127.0.0.5_80',
+    filter_chains: [{ filters: [tcpStatsFilter([]), { name: 'envoy.filters.network.http_connection_manager', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', rds: { route_config_name: '80', config_source: { ads: {} } }, http_filters: [] } }] }],
+  });
+  assert.throws(() => decodeListener(hcm), /filters\[0\].*only in front of tcp_proxy/);
+});

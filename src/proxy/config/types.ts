@@ -127,6 +127,8 @@ export interface ListenerConfig {
   tcpProxy?: TcpProxyConfig;
   /** TLS passthrough (tls_inspector): tcp_proxy chains chosen by the ClientHello's SNI. */
   sniChains?: SniChain[];
+  /** The istio.stats network filter in front of tcp_proxy: TCP metric overrides (../telemetry/tcp-metrics.ts). */
+  tcpStats?: StatsConfig;
   /** envoy.filters.network.rbac filters in front of tcp_proxy (../security/rbac/); absent: none. */
   networkRbac?: RbacEngine[];
   /** Inbound mTLS (Istio's tls + raw_buffer chains): see ../security/inbound-tls.ts. */

@@ -1,4 +1,4 @@
-// Istio Telemetry API metric overrides, as the proxy applies them to Istio's HTTP metrics:
+// Istio Telemetry API metric overrides, as the proxy applies them to Istio's HTTP and TCP metrics:
 // drop a metric, remove a tag, or upsert a tag whose value is a CEL expression.
 //
 // xDS form (Weft's own, documented in docs/observability.md): an HTTP filter in the connection
@@ -7,6 +7,7 @@
 //     type_url: "type.weft.dev/weft.telemetry.v1.Stats",
 //     value: { metrics: [{ name: "requests_total", drop?, tags_to_remove?, dimensions? }] } } }
 // The listener's direction says which reporter it configures (OUTBOUND: source, INBOUND: destination).
+// TCP metrics: the same config as a network filter in front of tcp_proxy, naming TCP_METRICS.
 //
 // Everything is compiled once per config into a FamilyLayout per metric: the family's label
 // names and, per reporter, where each label's value comes from (a standard label's index, a CEL
@@ -21,11 +22,15 @@ export { STATS_FILTER_NAME, TYPED_STRUCT_TYPE_URL } from '../../xds/telemetry-fi
 /** Istio's HTTP metric names in the stats config (the family name is "istio_" + this). */
 export const HTTP_METRICS = ['requests_total', 'request_duration_milliseconds', 'request_bytes', 'response_bytes'] as const;
 export type HttpMetricName = (typeof HTTP_METRICS)[number];
+/** Istio's TCP metric names in the stats config of a tcp_proxy chain. */
+export const TCP_METRICS = ['tcp_connections_opened_total', 'tcp_connections_closed_total', 'tcp_sent_bytes_total', 'tcp_received_bytes_total'] as const;
+export type TcpMetricName = (typeof TCP_METRICS)[number];
+export type MetricName = HttpMetricName | TcpMetricName;
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export interface MetricOverride {
-  name: HttpMetricName;
+  name: MetricName;
   drop: boolean;
   tagsToRemove: string[];
   /** Tag → CEL value expression (source text kept for comparing configs). */
@@ -37,8 +42,8 @@ export interface StatsConfig {
   metrics: MetricOverride[];
 }
 
-/** Decodes the istio.stats HTTP filter's typed_config (a TypedStruct). */
-export function decodeStatsFilter(tc: Record<string, unknown>, p: string): StatsConfig {
+/** Decodes the istio.stats filter's typed_config (a TypedStruct): the HTTP filter names HTTP_METRICS, the network one TCP_METRICS. */
+export function decodeStatsFilter(tc: Record<string, unknown>, p: string, names: readonly MetricName[] = HTTP_METRICS): StatsConfig {
   only(tc, p, ['@type', 'type_url', 'value']);
   if (tc.type_url !== STATS_CONFIG_TYPE_URL) throw new ConfigRejection(`${p}.type_url`, `expected ${STATS_CONFIG_TYPE_URL}, got ${String(tc.type_url)}`);
   const v = obj(tc.value ?? {}, `${p}.value`);
@@ -48,7 +53,7 @@ export function decodeStatsFilter(tc: Record<string, unknown>, p: string): Stats
     const mo = obj(m, mp);
     only(mo, mp, ['name', 'drop', 'tags_to_remove', 'dimensions']);
     const name = str(mo.name, `${mp}.name`);
-    if (!(HTTP_METRICS as readonly string[]).includes(name)) throw new ConfigRejection(`${mp}.name`, `expected one of ${HTTP_METRICS.join(', ')}, got ${name}`);
+    if (!(names as readonly string[]).includes(name)) throw new ConfigRejection(`${mp}.name`, `expected one of ${names.join(', ')}, got ${name}`);
     const tagsToRemove = arr(mo.tags_to_remove, `${mp}.tags_to_remove`).map((t, j) => labelName(t, `${mp}.tags_to_remove[${j}]`));
     const dims = mo.dimensions === undefined ? {} : obj(mo.dimensions, `${mp}.dimensions`);
     const dimensions = Object.entries(dims).map(([tag, expr]) => {
@@ -59,7 +64,7 @@ export function decodeStatsFilter(tc: Record<string, unknown>, p: string): Stats
       if (problem !== undefined) throw new ConfigRejection(dp, problem);
       return { tag, expr: src, prog: compileCel(src) };
     });
-    return { name: name as HttpMetricName, drop: bool(mo.drop, `${mp}.drop`, false), tagsToRemove, dimensions };
+    return { name: name as MetricName, drop: bool(mo.drop, `${mp}.drop`, false), tagsToRemove, dimensions };
   });
   return { metrics };
 }
@@ -100,7 +105,7 @@ export interface FamilyLayout {
 }
 
 /** Builds the layout of one metric family from the standard label names and both reporters' overrides. */
-export function familyLayout(metric: HttpMetricName, std: readonly string[], ov: ReporterOverrides): FamilyLayout {
+export function familyLayout(metric: MetricName, std: readonly string[], ov: ReporterOverrides): FamilyLayout {
   const perReporter = [ov.source, ov.destination].map((c) => {
     const list = (c?.metrics ?? []).filter((m) => m.name === metric);
     const removed = new Set<string>();
@@ -169,6 +174,24 @@ export function reporterOverridesOf(
   for (const l of listeners) {
     if (l.tcpProxy === undefined && l.sniChains === undefined) used[l.direction === 'INBOUND' ? 'destination' : 'source'] = true;
     const st = l.hcm.stats;
+    if (!st) continue;
+    if (l.direction === 'INBOUND') out.destination ??= st;
+    else out.source ??= st;
+  }
+  if (out.source || out.destination) out.used = used;
+  return out;
+}
+
+/** The TCP stats config per reporter, from tcp_proxy listeners (`tcpStats`), as reporterOverridesOf does for HTTP. */
+export function tcpReporterOverridesOf(
+  listeners: Iterable<{ direction: 'INBOUND' | 'OUTBOUND'; tcpStats?: StatsConfig; tcpProxy?: unknown; sniChains?: unknown }>,
+): ReporterOverrides {
+  const out: ReporterOverrides = {};
+  const used = { source: false, destination: false };
+  for (const l of listeners) {
+    if (l.tcpProxy === undefined && l.sniChains === undefined) continue;
+    used[l.direction === 'INBOUND' ? 'destination' : 'source'] = true;
+    const st = l.tcpStats;
     if (!st) continue;
     if (l.direction === 'INBOUND') out.destination ??= st;
     else out.source ??= st;
