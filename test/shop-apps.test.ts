@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -19,6 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { meshRequest, propagatedHeaders } from '../examples/shop/lib/mesh-client.js';
 import { openWs } from './harness/ws-client.js';
+import { startH1Relay, startH2Relay, type Relay } from './fixtures/recording-relay.js';
 
 function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -91,13 +93,24 @@ function postOrder(base: string, body: unknown, contentType = 'application/json'
   });
 }
 
-interface OrderJson { id: number; customer: string; item: string; quantity: number; createdAt: string; takenBy: string }
+interface OrderJson {
+  id: number;
+  customer: string;
+  item: string;
+  quantity: number;
+  createdAt: string;
+  takenBy: string;
+  price?: { unitPriceCents: number; amountCents: number; currency: string; quotedBy: string };
+  shipping?: { costCents: number; estimatedDelivery?: string; quotedBy: string; version: string };
+}
 interface ShipmentJson { orderId: number; version: string; estimatedDelivery?: string }
 interface InvoiceJson { orderId: number; quantity: number; unitPriceCents: number; amountCents: number; quotedBy: string }
 
 describe('shop sample apps', () => {
   const apps: App[] = [];
   let order0: App, order1: App, shipV1: App, shipV2: App, invoicing: App, home: App, pricing: App;
+  // What the order replicas send to pricing (gRPC) and shipping while taking an order.
+  let pricingRelay: Relay, shippingRelay: Relay;
   let dataDir = '';
 
   before(async () => {
@@ -121,9 +134,13 @@ describe('shop sample apps', () => {
     await waitFor('pollers to notice the order service is down', () =>
       [shipV1, shipV2, invoicing].every((a) => a.output().includes('order feed unavailable')) || undefined,
     );
-    // Two order replicas sharing one data directory, as in mesh.yaml.
-    order0 = startApp('order-0', 'order/main.ts', p0, { ORDER_DATA_DIR: dataDir });
-    order1 = startApp('order-1', 'order/main.ts', p1, { ORDER_DATA_DIR: dataDir });
+    // Two order replicas sharing one data directory, as in mesh.yaml. They quote every order with
+    // the real pricing and shipping-v2 apps, through relays that record what order sent.
+    pricingRelay = await startH2Relay(`127.0.0.1:${pp}`);
+    shippingRelay = await startH1Relay(`http://127.0.0.1:${ps2}`);
+    const quoteEnv = { PRICING_ADDR: pricingRelay.address, SHIPPING_URL: `http://${shippingRelay.address}` };
+    order0 = startApp('order-0', 'order/main.ts', p0, { ORDER_DATA_DIR: dataDir, ...quoteEnv });
+    order1 = startApp('order-1', 'order/main.ts', p1, { ORDER_DATA_DIR: dataDir, ...quoteEnv });
     home = startApp('home-0', 'home/main.ts', ph, {
       ORDER_URL: orderUrl0,
       SHIPPING_URL: `http://127.0.0.1:${ps2}`,
@@ -135,6 +152,8 @@ describe('shop sample apps', () => {
 
   after(async () => {
     for (const app of apps) if (app.proc.exitCode === null) app.proc.kill('SIGKILL');
+    await pricingRelay?.close();
+    await shippingRelay?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -200,6 +219,103 @@ describe('shop sample apps', () => {
     assert.match(page, /quantity must be a whole number/);
     assert.match(page, /value="&lt;b&gt;Eve"/);
     assert.ok((await getJson<OrderJson[]>(`${order0.url}/api/orders`)).some((o) => o.customer === 'Form User'));
+  });
+
+  test('placing an order (JSON API) quotes it with pricing over gRPC and shipping, forwarding the trace headers', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const parentId = randomBytes(8).toString('hex');
+    const requestId = randomUUID();
+    const incoming = {
+      traceparent: `00-${traceId}-${parentId}-01`,
+      tracestate: 'shop=test',
+      b3: `${traceId}-${parentId}-1`,
+      'x-request-id': requestId,
+      'x-canary': 'true',
+    };
+    const res = await fetch(`${order0.url}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...incoming },
+      body: JSON.stringify({ customer: 'Trace', item: 'teapot', quantity: 2 }),
+    });
+    assert.equal(res.status, 201);
+    const order = (await res.json()) as OrderJson;
+    // The quotes were asked before the order was answered, from the real apps.
+    assert.deepEqual(order.price, { unitPriceCents: 2450, amountCents: 4900, currency: 'EUR', quotedBy: 'pricing-0' });
+    assert.equal(order.shipping?.costCents, 490 + 50);
+    assert.equal(order.shipping?.quotedBy, 'shipping-v2-0');
+    assert.match(order.shipping?.estimatedDelivery ?? '', /^\d{4}-\d{2}-\d{2}$/);
+    assert.deepEqual(await getJson(`${order1.url}/api/orders/${order.id}`), order, 'stored with the quotes');
+
+    // pricing got one Quote call carrying the caller's trace as gRPC metadata (h2 headers) ...
+    const toPricing = pricingRelay.seen.filter((r) => r.headers['x-request-id'] === requestId);
+    assert.equal(toPricing.length, 1, JSON.stringify(pricingRelay.seen));
+    const grpcCall = toPricing[0]!;
+    assert.equal(grpcCall.path, '/weft.shop.pricing.v1.Pricing/Quote');
+    assert.match(grpcCall.headers['content-type'] ?? '', /^application\/grpc/);
+    assert.equal(grpcCall.headers[':authority'], 'pricing.default.svc.cluster.local:50051');
+    // ... and shipping one quote request with the same trace, as HTTP headers.
+    const toShipping = shippingRelay.seen.filter((r) => r.headers['x-request-id'] === requestId);
+    assert.equal(toShipping.length, 1, JSON.stringify(shippingRelay.seen));
+    assert.equal(toShipping[0]!.path, '/api/quote?item=teapot&quantity=2');
+    for (const call of [grpcCall, toShipping[0]!]) {
+      assert.equal(call.headers.traceparent?.split('-')[1], traceId, `${call.path}: same W3C trace id`);
+      assert.equal(call.headers.b3?.split('-')[0], traceId, `${call.path}: same B3 trace id`);
+      // Without a sidecar in between nothing rewrites them: the headers arrive as sent.
+      for (const [name, value] of Object.entries(incoming)) assert.equal(call.headers[name], value, `${call.path}: ${name}`);
+    }
+  });
+
+  test('placing an order with the page form forwards B3 multi-header trace context the same way', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const spanId = randomBytes(8).toString('hex');
+    const requestId = randomUUID();
+    const incoming = { 'x-b3-traceid': traceId, 'x-b3-spanid': spanId, 'x-b3-sampled': '1', 'x-request-id': requestId };
+    const res = await fetch(`${order1.url}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...incoming },
+      body: 'customer=Form+Trace&item=mug&quantity=3',
+      redirect: 'manual',
+    });
+    assert.equal(res.status, 303);
+    for (const relay of [pricingRelay, shippingRelay]) {
+      const calls = relay.seen.filter((r) => r.headers['x-request-id'] === requestId);
+      assert.equal(calls.length, 1, JSON.stringify(relay.seen));
+      for (const [name, value] of Object.entries(incoming)) assert.equal(calls[0]!.headers[name], value, `${calls[0]!.path}: ${name}`);
+    }
+    const order = (await getJson<OrderJson[]>(`${order0.url}/api/orders`)).find((o) => o.customer === 'Form Trace');
+    assert.equal(order?.price?.amountCents, 3 * 850);
+    assert.equal(order?.shipping?.costCents, 490 + 2 * 50);
+    assert.match(await (await fetch(`${order0.url}/`)).text(), /€25\.50/, 'the page shows the quoted price');
+  });
+
+  test('an order is still taken when pricing and shipping do not answer', async () => {
+    pricingRelay.down = true;
+    shippingRelay.down = true;
+    try {
+      const res = await postOrder(order0.url, { customer: 'Unquoted', item: 'notebook', quantity: 1 });
+      assert.equal(res.status, 201);
+      const order = (await res.json()) as OrderJson;
+      assert.equal(order.price, undefined);
+      assert.equal(order.shipping, undefined);
+      assert.match(order0.output(), /no price quote \(14 UNAVAILABLE: relay is down\)/);
+      assert.match(order0.output(), /no shipping quote \(.*HTTP 503/);
+      // invoicing still prices it on its own.
+      const invoice = await waitFor(`invoice for order ${order.id}`, async () =>
+        (await getJson<InvoiceJson[]>(`${invoicing.url}/api/invoices`)).find((i) => i.orderId === order.id),
+      );
+      assert.equal(invoice.amountCents, 399);
+    } finally {
+      pricingRelay.down = false;
+      shippingRelay.down = false;
+    }
+  });
+
+  test('shipping quotes: v2 estimates delivery, bad input is a 400', async () => {
+    const v1 = await getJson<OrderJson['shipping'] & { item: string }>(`${shipV1.url}/api/quote?item=grinder&quantity=1`);
+    assert.deepEqual(v1, { item: 'grinder', quantity: 1, costCents: 490, quotedBy: 'shipping-v1-0', version: 'v1' });
+    for (const q of ['item=unicorn&quantity=1', 'item=mug&quantity=0', 'item=mug&quantity=101', 'item=mug&quantity=1.5', 'item=mug']) {
+      assert.equal((await fetch(`${shipV2.url}/api/quote?${q}`)).status, 400, q);
+    }
   });
 
   test('shipping (v1 and v2) and invoicing pick up new orders from the feed', async () => {

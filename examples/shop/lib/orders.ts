@@ -8,6 +8,27 @@ export interface Order {
   createdAt: string;
   /** The order-service instance that accepted the order (shows load balancing). */
   takenBy: string;
+  /** Price quoted by pricing (gRPC) while the order was taken; absent if pricing did not answer. */
+  price?: PriceQuote;
+  /** Shipping cost quoted by shipping while the order was taken; absent if shipping did not answer. */
+  shipping?: ShippingQuote;
+}
+
+export interface PriceQuote {
+  unitPriceCents: number;
+  amountCents: number;
+  currency: string;
+  /** The pricing instance that answered. */
+  quotedBy: string;
+}
+
+export interface ShippingQuote {
+  costCents: number;
+  /** v2 only: YYYY-MM-DD. */
+  estimatedDelivery?: string;
+  /** The shipping instance and version that answered. */
+  quotedBy: string;
+  version: string;
 }
 
 /** Items that can be ordered, with unit prices in cents (invoicing prices orders with it). */

@@ -3,16 +3,21 @@
 //   GET  /                    page: order form and list of orders
 //   POST /                    the page's form post (urlencoded); 303 back to the page
 //   GET  /api/orders          all orders, oldest first
-//   POST /api/orders          {customer, item, quantity} -> 201 with the order (id, createdAt)
+//   POST /api/orders          {customer, item, quantity} -> 201 with the order (id, createdAt,
+//                             price and shipping quotes)
 //   GET  /api/orders/<id>     one order
 //   GET  /feed?after=<id>     orders with id > after (at most 100), for pollers
 //   GET  /live?after=<id>     WebSocket: every order with id > after, then each new one as it
 //                             comes (one JSON text message per order; checked every 500 ms)
 //
+// Taking an order (POST / and POST /api/orders), the service first asks pricing (gRPC) and
+// shipping for quotes, forwarding the request's trace headers (quotes.ts), then stores the order
+// with them and answers: one order through the gateway is one trace.
+//
 // ORDER_DATA_DIR: directory shared by the replicas (see store.ts); unset = private temp dir.
 
 import { rmSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Order } from '../lib/orders.js';
 import { CATALOG, formatCents } from '../lib/orders.js';
@@ -20,7 +25,9 @@ import { html, renderPage } from '../lib/html.js';
 import type { SafeHtml } from '../lib/html.js';
 import { appInfo, HttpError, log, notFound, readFormBody, readJsonBody, redirect, sendHtml, sendJson, startApp } from '../lib/http.js';
 import { OrderStore } from './store.js';
+import { OrderQuoter } from './quotes.js';
 import { acceptWebSocket } from '../lib/websocket.js';
+import { closeMeshClient } from '../lib/mesh-client.js';
 
 const FEED_PAGE_SIZE = 100;
 const MAX_QUANTITY = 100;
@@ -61,11 +68,15 @@ function orderPage(orders: Order[], form: { error?: string; values?: Record<stri
     .reverse()
     .map(
       (o) => html`<tr><td>${o.id}</td><td>${o.customer}</td><td>${CATALOG[o.item]?.name ?? o.item}</td>
-<td>${o.quantity}</td><td>${o.createdAt}</td><td>${o.takenBy}</td></tr>`,
+<td>${o.quantity}</td><td>${o.price ? formatCents(o.price.amountCents) : '—'}</td><td>${o.shipping ? formatCents(o.shipping.costCents) : '—'}</td>
+<td>${o.createdAt}</td><td>${o.takenBy}</td></tr>`,
     );
   const body = html`<p>Enter an order. Shipping and invoicing poll this service's feed through the mesh
 and create a shipment and an invoice for every new order. The order service runs as two replicas
-that share their orders; "taken by" shows which replica accepted each one.</p>
+that share their orders; "taken by" shows which replica accepted each one. Before it answers,
+the replica taking an order asks pricing (gRPC, <code>${quoter.pricingAuthority}</code>) and
+shipping for quotes through its sidecar, forwarding the trace headers: placing an order is one
+trace (gateway → order → pricing, shipping).</p>
 ${form.error ? html`<p class="error">${form.error}</p>` : ''}
 <form method="post" action="./">
 <label>Customer <input name="customer" required maxlength="${MAX_CUSTOMER_LENGTH}" value="${v.customer ?? ''}"></label>
@@ -73,7 +84,7 @@ ${form.error ? html`<p class="error">${form.error}</p>` : ''}
 <label>Quantity <input name="quantity" type="number" min="1" max="${MAX_QUANTITY}" value="${v.quantity ?? '1'}"></label>
 <button type="submit">Order</button></form>
 <h2>Orders (${orders.length})</h2>
-<table><tr><th>#</th><th>Customer</th><th>Item</th><th>Qty</th><th>Created</th><th>Taken by</th></tr>${rows}</table>
+<table><tr><th>#</th><th>Customer</th><th>Item</th><th>Qty</th><th>Price</th><th>Shipping</th><th>Created</th><th>Taken by</th></tr>${rows}</table>
 <p>JSON: <a href="api/orders">api/orders</a> · feed: <a href="feed?after=0">feed?after=0</a> ·
 live (WebSocket): <code>live?after=0</code> <span id="live"></span></p>
 <script>
@@ -91,9 +102,14 @@ live (WebSocket): <code>live?after=0</code> <span id="live"></span></p>
 const store = await OrderStore.open(process.env.ORDER_DATA_DIR);
 log(`orders stored in ${store.dir}`);
 
-async function create(input: OrderInput): Promise<Order> {
-  const order = await store.create({ ...input, takenBy: appInfo().instance });
-  log(`order ${order.id}: ${order.quantity} x ${order.item} for ${JSON.stringify(order.customer)}`);
+const quoter = new OrderQuoter();
+
+/** Quotes `input` (forwarding the trace headers of `incoming`), then stores it. */
+async function create(input: OrderInput, incoming: IncomingHttpHeaders): Promise<Order> {
+  const quotes = await quoter.quote(input, incoming);
+  const order = await store.create({ ...input, takenBy: appInfo().instance, ...quotes });
+  const price = order.price ? formatCents(order.price.amountCents) : 'no price yet';
+  log(`order ${order.id}: ${order.quantity} x ${order.item} for ${JSON.stringify(order.customer)} (${price})`);
   return order;
 }
 
@@ -105,7 +121,7 @@ const server = startApp({
     if (route === 'POST /') {
       const values = Object.fromEntries(await readFormBody(req));
       try {
-        await create(validateOrder(values));
+        await create(validateOrder(values), req.headers);
         return redirect(res, 303, './');
       } catch (err) {
         if (!(err instanceof HttpError)) throw err;
@@ -114,7 +130,7 @@ const server = startApp({
     }
     if (route === 'GET /api/orders') return sendJson(res, 200, await store.list());
     if (route === 'POST /api/orders') {
-      const order = await create(validateOrder(await readJsonBody(req)));
+      const order = await create(validateOrder(await readJsonBody(req)), req.headers);
       res.setHeader('location', `orders/${order.id}`);
       return sendJson(res, 201, order);
     }
@@ -132,6 +148,8 @@ const server = startApp({
     notFound();
   },
   onShutdown() {
+    quoter.close();
+    closeMeshClient();
     // A private temp dir (no ORDER_DATA_DIR) dies with the process.
     if (!process.env.ORDER_DATA_DIR) rmSync(store.dir, { recursive: true, force: true });
   },

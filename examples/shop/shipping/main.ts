@@ -4,6 +4,9 @@
 //
 //   GET /                 page: shipments (reloads every 5 s)
 //   GET /api/shipments    all shipments, oldest first
+//   GET /api/quote?item=<item>&quantity=<n>
+//                         what shipping an order would cost (v2: and when it would arrive); the
+//                         order service asks while it takes an order, so this is part of its trace
 //
 // Every instance keeps its own copy of the shipments, rebuilt from the feed when it starts.
 
@@ -11,7 +14,7 @@ import { FeedPoller } from '../lib/feed-poller.js';
 import { html, renderPage } from '../lib/html.js';
 import { appInfo, HttpError, log, notFound, sendHtml, sendJson, startApp } from '../lib/http.js';
 import { closeMeshClient } from '../lib/mesh-client.js';
-import type { Order } from '../lib/orders.js';
+import type { Order, ShippingQuote } from '../lib/orders.js';
 import { CATALOG } from '../lib/orders.js';
 
 interface Shipment {
@@ -31,6 +34,10 @@ interface Shipment {
 const info = appInfo();
 const isV2 = info.version === 'v2';
 const DELIVERY_DAYS = 3;
+/** Shipping cost: a flat fee per order plus a little per extra unit. */
+const BASE_COST_CENTS = 490;
+const PER_EXTRA_UNIT_CENTS = 50;
+const MAX_QUANTITY = 100;
 const shipments = new Map<number, Shipment>();
 
 function addDays(iso: string, days: number): string {
@@ -57,6 +64,22 @@ function ship(order: Order): void {
   log(`shipment ${shipment.id} for order ${order.id}`);
 }
 
+function quote(url: URL): ShippingQuote & { item: string; quantity: number } {
+  const item = url.searchParams.get('item') ?? '';
+  const quantityText = url.searchParams.get('quantity') ?? '';
+  const quantity = /^\d{1,3}$/.test(quantityText) ? Number(quantityText) : NaN;
+  if (!Object.hasOwn(CATALOG, item)) throw new HttpError(400, `item must be one of: ${Object.keys(CATALOG).join(', ')}`);
+  if (!(quantity >= 1 && quantity <= MAX_QUANTITY)) throw new HttpError(400, `quantity must be a whole number from 1 to ${MAX_QUANTITY}`);
+  return {
+    item,
+    quantity,
+    costCents: BASE_COST_CENTS + PER_EXTRA_UNIT_CENTS * (quantity - 1),
+    ...(isV2 ? { estimatedDelivery: addDays(new Date().toISOString(), DELIVERY_DAYS) } : {}),
+    quotedBy: info.instance,
+    version: info.version,
+  };
+}
+
 function shippingPage(): string {
   const list = [...shipments.values()].reverse().slice(0, 100);
   const rows = list.map(
@@ -81,6 +104,7 @@ startApp({
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed');
     if (url.pathname === '/') return sendHtml(res, 200, shippingPage());
     if (url.pathname === '/api/shipments') return sendJson(res, 200, [...shipments.values()]);
+    if (url.pathname === '/api/quote') return sendJson(res, 200, quote(url));
     notFound();
   },
   onShutdown() {
