@@ -47,12 +47,13 @@ async function homePage(incoming: IncomingHttpHeaders): Promise<string> {
 <td>${r.error ? html`<span class="error">unavailable</span> <small>${r.error}</small>` : `${r.count ?? '?'} ${r.probe.what}`}</td>
 <td>${r.servedBy ?? ''}</td></tr>`,
   );
-  const body = html`<p>Weft's sample shop: four small services talking through the mesh.</p>
+  const body = html`<p>Weft's sample shop: five small services talking through the mesh.</p>
 <ul>
-<li><a href="order/">Orders</a>: enter an order (two replicas, least-request load balancing).</li>
+<li><a href="order/">Orders</a>: enter an order (two replicas, least-request load balancing); order asks
+pricing (gRPC) and shipping for quotes before it answers, so one order is one trace.</li>
 <li><a href="shipping/">Shipping</a>: polls the order feed and ships every order. Version v1 runs two replicas,
 the canary v2 one; the gateway sends 20% of page views to v2 (orange banner, delivery estimate).</li>
-<li><a href="invoicing/">Invoicing</a>: polls the same feed and bills every order.</li>
+<li><a href="invoicing/">Invoicing</a>: polls the same feed and bills every order, priced by pricing over gRPC.</li>
 </ul>
 <p>Every page says which instance and version served it. Services call each other by mesh name
 (<code>order.default.svc.cluster.local</code>) through their sidecar, never by address.</p>
