@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { allSynced, writeConfig } from './harness/config.js';
 import { httpGet, viaSidecar, type Resp } from './harness/http.js';
@@ -58,6 +59,34 @@ function viaProxyAbsolute(sidecarIp: string, url: string): Promise<Resp> {
     req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
+  });
+}
+
+/**
+ * "CONNECT authority" on the sidecar (an app using it as https_proxy); when the answer is 200,
+ * `payload` goes through the tunnel and everything until the upstream closes is returned.
+ */
+function connectVia(sidecarIp: string, authority: string, payload: string): Promise<{ head: string; tunneled: string }> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: sidecarIp, port: 15001 });
+    let buf = Buffer.alloc(0);
+    let head: string | null = null;
+    const timer = setTimeout(() => s.destroy(new Error('CONNECT timeout')), 30_000);
+    s.on('connect', () => s.write(`CONNECT ${authority} HTTP/1.1\r\nhost: ${authority}\r\n\r\n`));
+    s.on('data', (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      if (head !== null) return;
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      head = buf.subarray(0, end).toString();
+      buf = buf.subarray(end + 4);
+      if (head.startsWith('HTTP/1.1 200')) s.write(payload);
+    });
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve({ head: head ?? '', tunneled: buf.toString() });
+    });
+    s.on('error', reject);
   });
 }
 
@@ -149,6 +178,35 @@ describe('outboundTrafficPolicy: PassthroughCluster and BlackHoleCluster', { tim
     assert.deepEqual((await logFor('/pt-self')).slice(3, 5), ['503', 'UH']);
   });
 
+  const tcpSamples = async (name: string, labels: Record<string, string>): Promise<{ labels: Record<string, string>; value: number }[]> => {
+    const m = parseExposition((await httpGet(`http://${client.admin}/stats/prometheus`)).body);
+    return findSamples(m, name, { reporter: 'source', ...labels });
+  };
+
+  it('ALLOW_ANY: CONNECT is tunneled through PassthroughCluster with Istio TCP metrics; unreachable → 503 UF', async () => {
+    const r = await connectVia(client.ip, EXTERNAL, 'GET /through-tunnel HTTP/1.1\r\nhost: tunnel.example\r\nconnection: close\r\n\r\n');
+    assert.equal(r.head, 'HTTP/1.1 200 OK');
+    assert.match(r.tunneled, /^HTTP\/1\.1 200 OK/);
+    assert.match(r.tunneled, /"name":"external"/);
+    assert.match(r.tunneled, /"path":"\/through-tunnel"/);
+    const want = { destination_service_name: 'PassthroughCluster', destination_service: EXTERNAL, response_flags: '-' };
+    await waitFor('tunnel closed counted', async () => (await tcpSamples('istio_tcp_connections_closed_total', want))[0]?.value === 1);
+    const opened = await tcpSamples('istio_tcp_connections_opened_total', want);
+    assert.equal(opened.length, 1);
+    assert.equal(opened[0]?.value, 1);
+    for (const [k, v] of Object.entries({ request_protocol: 'tcp', source_workload: 'web', destination_workload: 'unknown', destination_service_namespace: 'unknown', connection_security_policy: 'unknown' })) {
+      assert.equal(opened[0]?.labels[k], v, k);
+    }
+    assert.ok(((await tcpSamples('istio_tcp_sent_bytes_total', want))[0]?.value ?? 0) > 100, 'response bytes counted');
+    assert.ok(((await tcpSamples('istio_tcp_received_bytes_total', want))[0]?.value ?? 0) > 40, 'request bytes counted');
+
+    const bad = await connectVia(client.ip, UNREACHABLE, '');
+    assert.match(bad.head, /^HTTP\/1\.1 503 /);
+    assert.match(bad.tunneled, /connection failure/);
+    const uf = await tcpSamples('istio_tcp_connections_opened_total', { destination_service_name: 'PassthroughCluster', response_flags: 'UF' });
+    assert.equal(uf[0]?.labels['destination_service'], UNREACHABLE);
+  });
+
   it('the mesh service works with ALLOW_ANY', async () => {
     assert.equal((await viaSidecar(client.ip, KNOWN, '/known-allow')).status, 200);
     const line = await logFor('/known-allow');
@@ -189,6 +247,19 @@ describe('outboundTrafficPolicy: PassthroughCluster and BlackHoleCluster', { tim
     for (const [k, v] of Object.entries(expected)) assert.equal(s.labels[k], v, k);
     // Envoy's direct_response: the route is block_all, no upstream cluster or host, no flag.
     assert.deepEqual((await logFor('/bh-host')).slice(0, 6), ['block_all', '-', '-', '502', '-', EXTERNAL]);
+  });
+
+  it('REGISTRY_ONLY: CONNECT is refused with 502 and counted as BlackHoleCluster TCP (UH)', async () => {
+    const before = await externalCount();
+    const r = await connectVia(client.ip, EXTERNAL, 'GET /never HTTP/1.1\r\nhost: x\r\n\r\n');
+    assert.match(r.head, /^HTTP\/1\.1 502 /);
+    assert.equal(await externalCount(), before);
+    const got = await tcpSamples('istio_tcp_connections_opened_total', { destination_service_name: 'BlackHoleCluster' });
+    assert.equal(got.length, 1);
+    assert.equal(got[0]?.value, 1);
+    assert.equal(got[0]?.labels['destination_service'], EXTERNAL);
+    assert.equal(got[0]?.labels['response_flags'], 'UH');
+    assert.equal((await tcpSamples('istio_tcp_connections_closed_total', { destination_service_name: 'BlackHoleCluster' }))[0]?.value, 1);
   });
 
   it('the mesh service still works with REGISTRY_ONLY', async () => {

@@ -73,6 +73,7 @@ export class Proxy {
   private readonly stats: ProxyStats = { downstreamRq: 0, downstreamCxActive: 0, downstreamCxTotal: 0, byFlag: new Map() };
   private readonly drainer: Drainer;
   private readonly tcp: TcpProxy;
+  private readonly tcpMetrics: TcpMetrics;
   private readonly inboundTls: InboundTls;
   private servers: http.Server[] = [];
   private readonly startedAt = Date.now();
@@ -101,7 +102,8 @@ export class Proxy {
     this.selfHeader = encodePeerMetadata(this.self);
     this.tracers = new Tracers(this.clusters, { id: nodeId(m), serviceName: `${m.WORKLOAD_NAME}.${m.NAMESPACE}` });
     this.tracers.registerMetrics(this.registry);
-    this.tcp = new TcpProxy({ clusters: this.clusters, metrics: new TcpMetrics(this.registry), self: this.self, selfWithPrincipal: () => this.selfWithPrincipal(), rbacMetrics: this.rbacMetrics });
+    this.tcpMetrics = new TcpMetrics(this.registry);
+    this.tcp = new TcpProxy({ clusters: this.clusters, metrics: this.tcpMetrics, self: this.self, selfWithPrincipal: () => this.selfWithPrincipal(), rbacMetrics: this.rbacMetrics });
     const router = m.type === 'router';
     this.drainer = new Drainer({
       graceMs: opts.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS,
@@ -176,6 +178,7 @@ export class Proxy {
         draining: () => this.drainer.draining,
         accessLog: httpAccessLogFor(cfg.hcm.accessLog, this.metrics.needsAttributes),
         rbacMetrics: this.rbacMetrics,
+        tcpMetrics: this.tcpMetrics,
         selfSpiffeId: () => this.mtlsIdentity?.certificate()?.spiffeId,
         selfWithPrincipal: () => this.selfWithPrincipal(),
         ...(cfg.hcm.tracing ? { tracing: this.tracers.forListener(cfg.hcm.tracing, cfg.direction === 'INBOUND') } : {}),

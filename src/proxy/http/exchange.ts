@@ -32,6 +32,7 @@ import { outboundPeer, recordedSource } from '../security/peer-identity.js';
 import { noteReplyGrpcStatus, settleGrpcStatus } from '../telemetry/grpc-local-status.js';
 import { originalDstHost } from '../upstream/original-dst.js';
 import { egressService } from '../telemetry/egress-service.js';
+import { connectTunnel } from './connect-tunnel.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -109,6 +110,7 @@ export class Exchange {
     const req = this.req;
     const jwt = this.ctx.listener.hcm.jwtAuthn;
     if (jwt && this.requestAuth === undefined) return runJwtAuthn(jwt, req, (r) => this.afterAuthn(r));
+    if (req.method === 'CONNECT' && connectTunnel(this.down, this.ctx, req)) return; // ./connect-tunnel.ts
     let target = req.target;
     let authority = (req.host ?? '').toLowerCase();
     if (target.charCodeAt(0) !== 47 /* '/' */) {
