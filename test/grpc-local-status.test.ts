@@ -1,6 +1,7 @@
 // grpc_response_status on replies the proxy writes itself to gRPC callers: a grpc-js client calls
 // through a real sidecar whose upstream refuses connections (UF → HTTP 503), with VirtualService
-// fault aborts (grpcStatus RESOURCE_EXHAUSTED; httpStatus 403) and to an unknown host (NR → 404).
+// fault aborts (grpcStatus RESOURCE_EXHAUSTED; httpStatus 403) and to an unknown host blocked by
+// MeshConfig outboundTrafficPolicy REGISTRY_ONLY (block_all → 502).
 // The label must be the status the gRPC client actually saw.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,6 +42,12 @@ spec:
     route: [{destination: {host: greeter}}]
   - retries: {attempts: 0}
     route: [{destination: {host: greeter}}]
+---
+apiVersion: weft.dev/v1alpha1
+kind: MeshConfig
+metadata: {name: mesh, namespace: istio-system}
+spec:
+  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
 `;
 
 // The endpoint's address has nothing listening: every connect is refused (UF).
@@ -120,9 +127,9 @@ describe('grpc_response_status on local replies', { timeout: 120_000 }, () => {
     await waitFor('403 recorded as 7', async () => (await count({ grpc_response_status: '7', response_code: '403', response_flags: 'FI' })) >= 1);
   });
 
-  it('no route (NR, HTTP 404): UNIMPLEMENTED (12) for the client and the label', async () => {
+  it('unknown host blocked (REGISTRY_ONLY, HTTP 502): UNAVAILABLE (14) for the client and the label', async () => {
     const err = await call(client('nowhere.default.svc.cluster.local:7070'));
-    assert.equal(err?.code, grpc.status.UNIMPLEMENTED);
-    await waitFor('NR recorded as 12', async () => (await count({ grpc_response_status: '12', response_flags: 'NR' })) >= 1);
+    assert.equal(err?.code, grpc.status.UNAVAILABLE);
+    await waitFor('502 recorded as 14', async () => (await count({ grpc_response_status: '14', response_code: '502', response_flags: '-', destination_service_name: 'BlackHoleCluster' })) >= 1);
   });
 });

@@ -73,9 +73,11 @@ describe('routing through sidecars', { timeout: 180_000 }, () => {
     for (let i = 0; i < 20; i++) assert.equal(await who('/v1only'), 'reviews-v1');
   });
 
-  it('unknown host gets 404 (no route)', async () => {
-    const r = await viaSidecar(s.client.ip, 'nosuch.default.svc.cluster.local', '/');
-    assert.equal(r.status, 404);
+  it('unknown host goes out through PassthroughCluster (ALLOW_ANY, Istio\'s default): nothing listens there → 503 UF', async () => {
+    // An IP literal with a closed port: no DNS involved (test/passthrough.test.ts covers the rest).
+    const r = await viaSidecar(s.client.ip, `${s.client.ip}:9`, '/');
+    assert.equal(r.status, 503);
+    assert.match(r.body, /connection failure/);
   });
 
   it('splits 80/20 within ±3% over 10,000 requests', async () => {

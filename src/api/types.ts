@@ -368,7 +368,12 @@ export interface MeshConfigSpec {
   defaultProviders?: DefaultProviders;
   /** How sidecars normalize request paths before routing and authorization (Istio's ProxyPathNormalization). */
   pathNormalization?: { normalization: PathNormalization };
+  /** Requests for hosts the mesh does not know: ALLOW_ANY (PassthroughCluster) or REGISTRY_ONLY (blocked). */
+  outboundTrafficPolicy?: { mode: OutboundTrafficMode };
 }
+
+/** MeshConfig outboundTrafficPolicy.mode (Istio's default: ALLOW_ANY). */
+export type OutboundTrafficMode = 'ALLOW_ANY' | 'REGISTRY_ONLY';
 
 /** MeshConfig pathNormalization.normalization; Istio's DEFAULT is read as BASE. */
 export type PathNormalization = 'NONE' | 'BASE' | 'MERGE_SLASHES' | 'DECODE_AND_MERGE_SLASHES';

@@ -32,3 +32,20 @@ test('MeshConfig: pathNormalization.normalization, BASE by default (Istio DEFAUL
   const bad = parseYamlText(doc('  pathNormalization: {normalization: FULL}'), 'mesh.yaml');
   assert.match(JSON.stringify(bad.errors), /spec\.pathNormalization\.normalization/);
 });
+
+test('MeshConfig: outboundTrafficPolicy.mode, ALLOW_ANY by default as in Istio; a typo gets a did-you-mean', () => {
+  assert.deepEqual(MESH_DEFAULTS.outboundTrafficPolicy, { mode: 'ALLOW_ANY' });
+  const r = parseYamlText(doc('  outboundTrafficPolicy: {mode: REGISTRY_ONLY}'), 'mesh.yaml');
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(meshSettings([r.resources[0] as MeshConfig]).outboundTrafficPolicy, { mode: 'REGISTRY_ONLY' });
+  const empty = parseYamlText(doc('  outboundTrafficPolicy: {}'), 'mesh.yaml');
+  assert.deepEqual((empty.resources[0] as MeshConfig).spec.outboundTrafficPolicy, { mode: 'ALLOW_ANY' });
+  const bad = parseYamlText(doc('  outboundTrafficPolicy: {mode: REGISTRY_ONY}'), 'mesh.yaml');
+  assert.equal(bad.resources.length, 0);
+  const msg = JSON.stringify(bad.errors);
+  assert.match(msg, /spec\.outboundTrafficPolicy\.mode/);
+  assert.match(msg, /REGISTRY_ONLY/);
+  assert.match(msg, /mesh\.yaml/);
+  const field = parseYamlText(doc('  outboundTrafficPolicy: {mod: ALLOW_ANY}'), 'mesh.yaml');
+  assert.match(JSON.stringify(field.errors), /outboundTrafficPolicy[\s\S]*mod/);
+});

@@ -7,9 +7,10 @@ import { dnsSubdomain } from './names.js';
 import type { MeshConfigSpec } from './types.js';
 import { compact, type Field, type FieldSet } from './validate-common.js';
 import { MESH_TELEMETRY_FIELDS, readMeshTelemetry } from './validate-mesh-telemetry.js';
+import { readOutboundTrafficPolicy } from './validate-outbound-traffic-policy.js';
 
 const MESH_CONFIG: FieldSet = {
-  supported: ['rootNamespace', 'trustDomain', 'pathNormalization', ...MESH_TELEMETRY_FIELDS],
+  supported: ['rootNamespace', 'trustDomain', 'pathNormalization', 'outboundTrafficPolicy', ...MESH_TELEMETRY_FIELDS],
 };
 const PATH_NORMALIZATION: FieldSet = { supported: ['normalization'] };
 
@@ -20,6 +21,7 @@ export function validateMeshConfigSpec(f: Field): MeshConfigSpec {
     trustDomain: f.get('trustDomain').string({ check: dnsSubdomain }),
     ...readMeshTelemetry(f),
     pathNormalization: f.get('pathNormalization').ifPresent(readPathNormalization),
+    outboundTrafficPolicy: f.get('outboundTrafficPolicy').ifPresent(readOutboundTrafficPolicy),
   });
 }
 

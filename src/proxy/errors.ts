@@ -49,6 +49,14 @@ export function accessDenied(policy: string): ProxyError {
   return new ProxyError('-', `RBAC: access denied (policy ${policy})`, `rbac_access_denied_matched_policy[${policy.replace(/\s/g, '_')}]`);
 }
 
+/**
+ * An ORIGINAL_DST (PassthroughCluster) request whose destination cannot be used (no host, bad
+ * port, the proxy itself): Envoy's original_dst load balancer then has no host, so 503 UH.
+ */
+export function noOriginalDestination(reason: string): ProxyError {
+  return new ProxyError('UH', `original destination: ${reason}`, 'no_healthy_upstream');
+}
+
 export interface LocalReply {
   status: number;
   body: string;

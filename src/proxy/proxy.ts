@@ -178,6 +178,7 @@ export class Proxy {
         draining: () => this.drainer.draining,
         accessLog: httpAccessLogFor(cfg.hcm.accessLog, this.metrics.needsAttributes),
         rbacMetrics: this.rbacMetrics,
+        tcpMetrics: this.tcpMetrics,
         selfSpiffeId: () => this.mtlsIdentity?.certificate()?.spiffeId,
         selfWithPrincipal: () => this.selfWithPrincipal(),
         ...(cfg.hcm.tracing ? { tracing: this.tracers.forListener(cfg.hcm.tracing, cfg.direction === 'INBOUND') } : {}),

@@ -13,6 +13,8 @@ export const MESH_DEFAULTS: MeshSettings = Object.freeze({
   extensionProviders: [],
   defaultProviders: {},
   pathNormalization: Object.freeze({ normalization: 'BASE' as const }),
+  // Unknown hosts go out through PassthroughCluster (control/translate/passthrough.ts).
+  outboundTrafficPolicy: Object.freeze({ mode: 'ALLOW_ANY' as const }),
 });
 
 export function meshSettings(configs: readonly MeshConfig[]): MeshSettings {

@@ -28,6 +28,7 @@ const REQUIRED_CASES = [
   'locality-failover',
   'locality-retry-remote',
   'peer-authentication-mtls',
+  'outbound-registry-only',
 ];
 
 test('golden-case-directories-are-all-present', () => {

@@ -13,6 +13,7 @@ import { authzFilters } from './authz.js';
 import { cmp } from '../model/services.js';
 import { withTelemetry } from './telemetry.js';
 import { withTracing } from './tracing.js';
+import { egressClusters, withCatchAll } from './passthrough.js';
 
 export type ResourceSet = ReadonlyMap<string, Json>;
 export type ProxyResources = Readonly<Record<XdsType, ResourceSet>>;
@@ -24,7 +25,8 @@ function byName(list: Json[], key: 'name' | 'cluster_name' = 'name'): Map<string
 }
 
 export function translateClusters(snapshot: Snapshot, proxy: ProxyModel): ResourceSet {
-  return byName([...outboundClusters(snapshot), ...inboundClusters(snapshot, proxy)]);
+  const egress = proxy.metadata.type === 'router' ? [] : egressClusters();
+  return byName([...outboundClusters(snapshot), ...inboundClusters(snapshot, proxy), ...egress]);
 }
 
 export function translateEndpoints(snapshot: Snapshot, proxy: ProxyModel): ResourceSet {
@@ -41,7 +43,7 @@ export function translateListenersAndRoutes(snapshot: Snapshot, proxy: ProxyMode
       routes: byName(ports.map((sp) => gatewayRouteConfig(snapshot, proxy, sp, gatewayRouteName(sp.port)))),
     };
   }
-  return { listeners: byName(withTracing(snapshot, proxy, withTelemetry(snapshot, proxy, sidecarListeners(snapshot, proxy)))), routes: byName([outboundRouteConfig(snapshot, proxy)]) };
+  return { listeners: byName(withTracing(snapshot, proxy, withTelemetry(snapshot, proxy, sidecarListeners(snapshot, proxy)))), routes: byName([withCatchAll(outboundRouteConfig(snapshot, proxy), snapshot.mesh)]) };
 }
 
 export function translate(snapshot: Snapshot, proxy: ProxyModel): ProxyResources {

@@ -4,9 +4,10 @@ import type { ClusterConfig, EndpointConfig, ServiceRef } from './types.js';
 import { decodeOutlierDetection, decodePanicThreshold, decodePool, POLICY_FIELDS } from './decode-cluster-policy.js';
 import { decodeLb, LB_FIELDS } from './decode-lb.js';
 import { CLUSTER_TLS_FIELDS, decodeClusterTransport, endpointTransportMatch } from './decode-tls.js';
+import { decodeOriginalDst } from './decode-original-dst.js';
 
 /** DNS types carry host names in load_assignment; they are resolved when connecting. */
-const TYPES: readonly ClusterConfig['type'][] = ['EDS', 'STATIC', 'STRICT_DNS', 'LOGICAL_DNS'];
+const TYPES: readonly ClusterConfig['type'][] = ['EDS', 'STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'ORIGINAL_DST'];
 
 function serviceRef(metadata: unknown, path: string): ServiceRef | null {
   if (metadata === undefined) return null;
@@ -83,10 +84,11 @@ export function decodeEndpoints(cla: J, path: string): EndpointConfig[] {
 export function decodeCluster(c: J): ClusterConfig {
   const name = str(c.name, 'name');
   const p = `cluster ${name}`;
-  only(c, p, ['name', 'type', 'eds_cluster_config', 'connect_timeout', 'lb_policy', 'metadata', 'load_assignment', ...POLICY_FIELDS, ...LB_FIELDS, ...CLUSTER_TLS_FIELDS]);
+  only(c, p, ['name', 'type', 'eds_cluster_config', 'connect_timeout', 'lb_policy', 'metadata', 'load_assignment', 'original_dst_lb_config', ...POLICY_FIELDS, ...LB_FIELDS, ...CLUSTER_TLS_FIELDS]);
   const type = c.type ?? 'STATIC';
   if (!TYPES.includes(type as ClusterConfig['type'])) throw new ConfigRejection(`${p}.type`, `cluster type ${String(type)} is not supported (${TYPES.join(', ')})`);
-  const { lbPolicy, lb } = decodeLb(c, p);
+  const originalDst = decodeOriginalDst(c, p, type);
+  const { lbPolicy, lb } = originalDst ? { lbPolicy: 'ROUND_ROBIN' as const, lb: undefined } : decodeLb(c, p);
   let edsServiceName = name;
   if (type === 'EDS') {
     const ecc = obj(c.eds_cluster_config, `${p}.eds_cluster_config`);
@@ -113,5 +115,6 @@ export function decodeCluster(c: J): ClusterConfig {
     outlierDetection: decodeOutlierDetection(c.outlier_detection, `${p}.outlier_detection`),
     healthyPanicThreshold: decodePanicThreshold(c.common_lb_config, `${p}.common_lb_config`),
     ...(transport ? { transport } : {}),
+    ...(originalDst ? { originalDst } : {}),
   };
 }

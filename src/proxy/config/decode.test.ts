@@ -273,7 +273,9 @@ test('cluster: STATIC and STRICT_DNS clusters carry their inline endpoints', () 
 });
 
 test('cluster: an unsupported type is refused', () => {
-  rejects(() => decodeCluster(edsCluster('c', { type: 'ORIGINAL_DST' })), 'cluster c.type', /ORIGINAL_DST/);
+  rejects(() => decodeCluster(edsCluster('c', { type: 'REDIS' })), 'cluster c.type', /REDIS/);
+  // ORIGINAL_DST is supported only in its PassthroughCluster shape (decode-original-dst.test.ts).
+  rejects(() => decodeCluster(edsCluster('c', { type: 'ORIGINAL_DST' })), 'cluster c.lb_policy', /CLUSTER_PROVIDED/);
 });
 
 test('cluster: an unsupported lb_policy is refused', () => {

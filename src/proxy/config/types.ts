@@ -149,7 +149,7 @@ export interface ServiceRef {
 
 export interface ClusterConfig {
   name: string;
-  type: 'EDS' | 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS';
+  type: 'EDS' | 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'ORIGINAL_DST';
   lbPolicy: LbPolicy;
   /** Ring hash / maglev sizes and slow start window (Envoy defaults when not configured). */
   lb?: LbConfig | undefined;
@@ -166,6 +166,13 @@ export interface ClusterConfig {
   healthyPanicThreshold: number;
   /** transport_socket(_matches): TLS origination, see ../security/upstream-tls.ts. */
   transport?: ClusterTransport;
+  /** ORIGINAL_DST (PassthroughCluster): hosts come from each request (../upstream/original-dst.ts). */
+  originalDst?: OriginalDstConfig;
+}
+
+/** Where an ORIGINAL_DST cluster reads the destination "host[:port]": ":authority" or a header. */
+export interface OriginalDstConfig {
+  headerName: string;
 }
 
 export interface EndpointConfig {

@@ -7,6 +7,7 @@ import type { HttpAccessLog } from '../telemetry/access-log/http-tap.js';
 import type { RbacMetrics } from '../security/rbac/metrics.js';
 import type { ConnectionSecurity } from '../security/identity.js';
 import type { HttpTracer } from '../telemetry/tracing/tracer.js';
+import type { TcpMetrics } from '../telemetry/tcp-metrics.js';
 
 export interface ProxyStats {
   downstreamRq: number;
@@ -32,6 +33,8 @@ export interface HcmContext {
   draining(): boolean;
   /** RBAC allow/deny counters (../security/rbac/metrics.ts). */
   readonly rbacMetrics?: RbacMetrics;
+  /** Istio's TCP metrics, for CONNECT tunnels (./connect-tunnel.ts). */
+  readonly tcpMetrics?: TcpMetrics;
   /** What the downstream connection proved (inbound mTLS); absent: plaintext. */
   readonly security?: ConnectionSecurity;
   /** This proxy's SPIFFE ID (XFCC By=), when it has a certificate. */

@@ -30,6 +30,9 @@ import type { TraceTap } from '../telemetry/tracing/tracer.js';
 import { authorizeRequest, normalizedPath } from '../security/rbac/check.js';
 import { outboundPeer, recordedSource } from '../security/peer-identity.js';
 import { noteReplyGrpcStatus, settleGrpcStatus } from '../telemetry/grpc-local-status.js';
+import { originalDstHost } from '../upstream/original-dst.js';
+import { egressService } from '../telemetry/egress-service.js';
+import { connectTunnel } from './connect-tunnel.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -107,6 +110,7 @@ export class Exchange {
     const req = this.req;
     const jwt = this.ctx.listener.hcm.jwtAuthn;
     if (jwt && this.requestAuth === undefined) return runJwtAuthn(jwt, req, (r) => this.afterAuthn(r));
+    if (req.method === 'CONNECT' && connectTunnel(this.down, this.ctx, req)) return; // ./connect-tunnel.ts
     let target = req.target;
     let authority = (req.host ?? '').toLowerCase();
     if (target.charCodeAt(0) !== 47 /* '/' */) {
@@ -151,7 +155,7 @@ export class Exchange {
     this.cluster = cluster;
     const hash = route.action.hashPolicy ? requestHash(route.action.hashPolicy, { headers: req.headers, query, remoteAddress: this.down.remoteAddress }) : undefined;
     this.setCookie = hash?.setCookie;
-    const host = cluster.pick(hash?.key);
+    const host = cluster.config.originalDst ? originalDstHost(this.ctx.clusters, cluster, authority, req.headers, this.down.socket) : cluster.pick(hash?.key);
     if (!host) throw new ProxyError('UH', clusterName);
     this.host = host;
     host.active++;
@@ -554,7 +558,7 @@ export class Exchange {
     // A local reply before forwarding (fault abort, redirect, NC...) still names the route's
     // destination service, as Istio's stats do (Envoy knows the route's cluster once routed).
     const routed = this.cluster ?? (this.route ? this.ctx.clusters.get(this.route.action.clusters[0]?.name ?? '') : undefined);
-    const service = routed?.config.service ?? null;
+    const service = egressService(this.route?.name, routed?.config.name, this.req.target, this.req.host) ?? routed?.config.service ?? null;
     const grpc = this.headerValue('content-type').startsWith('application/grpc');
     settleGrpcStatus(this.grpcMessages, this.flags === 'DC' && !this.responseStarted ? 0 : this.responseStatus);
     this.log?.done(this.route, this.cluster, hostRef, this.flags, this.responseStatus, this.requestBytes, this.responseBytes);

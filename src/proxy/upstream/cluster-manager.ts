@@ -179,6 +179,7 @@ export class ClusterManager {
   private rebuildHosts(): void {
     const used = new Set<string>();
     for (const c of this.clusters.values()) {
+      if (c.config.originalDst) continue; // hosts come from requests (original-dst.ts)
       const eps = c.config.type !== 'EDS' ? c.config.staticEndpoints : this.endpoints.get(c.config.edsServiceName) ?? [];
       c.hosts = eps.map((ep) => {
         const key = `${c.config.name}|${ep.address}:${ep.port}`;
@@ -210,6 +211,12 @@ export class ClusterManager {
         this.hostsByKey.delete(key);
       }
     }
+  }
+
+  /** A host made for one request's destination (ORIGINAL_DST, ./original-dst.ts) joins `cluster`'s pool. */
+  adoptHost(cluster: ClusterRuntime, host: Host): void {
+    this.poolOf.set(host, cluster.pool);
+    host.stats = cluster.pool.stats;
   }
 
   /**
