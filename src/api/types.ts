@@ -368,6 +368,16 @@ export interface MeshConfigSpec {
   defaultProviders?: DefaultProviders;
   /** How sidecars normalize request paths before routing and authorization (Istio's ProxyPathNormalization). */
   pathNormalization?: { normalization: PathNormalization };
+  // Tracing defaults (./validate-mesh-tracing.ts, src/control/translate/tracing.ts).
+  /** Istio's enableTracing (default true): false = no tracing unless a Telemetry/defaultProviders configures it. */
+  enableTracing?: boolean;
+  /** Istio's ProxyConfig defaults; only tracing.sampling (percent) is read. */
+  defaultConfig?: MeshDefaultConfig;
+}
+
+/** MeshConfig defaultConfig (Istio's ProxyConfig): the fields Weft reads. */
+export interface MeshDefaultConfig {
+  tracing?: { sampling?: number };
 }
 
 /** MeshConfig pathNormalization.normalization; Istio's DEFAULT is read as BASE. */

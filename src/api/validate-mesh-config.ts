@@ -7,9 +7,10 @@ import { dnsSubdomain } from './names.js';
 import type { MeshConfigSpec } from './types.js';
 import { compact, type Field, type FieldSet } from './validate-common.js';
 import { MESH_TELEMETRY_FIELDS, readMeshTelemetry } from './validate-mesh-telemetry.js';
+import { MESH_TRACING_FIELDS, readMeshTracing } from './validate-mesh-tracing.js';
 
 const MESH_CONFIG: FieldSet = {
-  supported: ['rootNamespace', 'trustDomain', 'pathNormalization', ...MESH_TELEMETRY_FIELDS],
+  supported: ['rootNamespace', 'trustDomain', 'pathNormalization', ...MESH_TELEMETRY_FIELDS, ...MESH_TRACING_FIELDS],
 };
 const PATH_NORMALIZATION: FieldSet = { supported: ['normalization'] };
 
@@ -20,6 +21,7 @@ export function validateMeshConfigSpec(f: Field): MeshConfigSpec {
     trustDomain: f.get('trustDomain').string({ check: dnsSubdomain }),
     ...readMeshTelemetry(f),
     pathNormalization: f.get('pathNormalization').ifPresent(readPathNormalization),
+    ...readMeshTracing(f),
   });
 }
 

@@ -13,6 +13,9 @@ export const MESH_DEFAULTS: MeshSettings = Object.freeze({
   extensionProviders: [],
   defaultProviders: {},
   pathNormalization: Object.freeze({ normalization: 'BASE' as const }),
+  // Tracing on, as in Istio (1% unless Telemetry or defaultConfig.tracing.sampling says otherwise).
+  enableTracing: true,
+  defaultConfig: Object.freeze({}),
 });
 
 export function meshSettings(configs: readonly MeshConfig[]): MeshSettings {

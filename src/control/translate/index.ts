@@ -13,6 +13,7 @@ import { authzFilters } from './authz.js';
 import { cmp } from '../model/services.js';
 import { withTelemetry } from './telemetry.js';
 import { withTracing } from './tracing.js';
+import { collectorClusters } from './default-collector.js';
 
 export type ResourceSet = ReadonlyMap<string, Json>;
 export type ProxyResources = Readonly<Record<XdsType, ResourceSet>>;
@@ -24,7 +25,7 @@ function byName(list: Json[], key: 'name' | 'cluster_name' = 'name'): Map<string
 }
 
 export function translateClusters(snapshot: Snapshot, proxy: ProxyModel): ResourceSet {
-  return byName([...outboundClusters(snapshot), ...inboundClusters(snapshot, proxy)]);
+  return byName([...outboundClusters(snapshot), ...inboundClusters(snapshot, proxy), ...collectorClusters(snapshot, proxy)]);
 }
 
 export function translateEndpoints(snapshot: Snapshot, proxy: ProxyModel): ResourceSet {

@@ -31,7 +31,12 @@ test('tracing: absent → undefined; zipkin and opentelemetry providers; random_
 
 test('tracing: what the proxy does not implement is refused with its field path', () => {
   rejects(() => decodeTracing({ client_sampling: { value: 1 }, provider: otel() }, 't'), 't.client_sampling');
-  rejects(() => decodeTracing({ custom_tags: [], provider: otel() }, 't'), 't.custom_tags');
+  rejects(() => decodeTracing({ custom_tags: [{ tag: 'a', metadata: { kind: {} } }], provider: otel() }, 't'), 't.custom_tags[0].metadata');
+  rejects(() => decodeTracing({ custom_tags: [{ tag: 'a' }], provider: otel() }, 't'), 't.custom_tags[0]', /exactly one/);
+  rejects(() => decodeTracing({ custom_tags: [{ tag: 'a', literal: { value: 'x' }, request_header: { name: 'h' } }], provider: otel() }, 't'), 't.custom_tags[0]', /exactly one/);
+  rejects(() => decodeTracing({ custom_tags: [{ tag: '', literal: { value: 'x' } }], provider: otel() }, 't'), 't.custom_tags[0].tag');
+  rejects(() => decodeTracing({ custom_tags: [{ tag: 'a', request_header: { name: 'h', remove: true } }], provider: otel() }, 't'), 't.custom_tags[0].request_header.remove');
+  rejects(() => decodeTracing({ custom_tags: {}, provider: otel() }, 't'), 't.custom_tags');
   rejects(() => decodeTracing({ random_sampling: { value: 101 }, provider: otel() }, 't'), 't.random_sampling.value');
   rejects(() => decodeTracing({}, 't'), 't.provider');
   rejects(() => decodeTracing({ provider: { name: 'envoy.tracers.datadog', typed_config: { '@type': 'x' } } }, 't'), 't.provider', /not supported/);

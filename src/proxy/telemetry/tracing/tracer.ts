@@ -13,6 +13,7 @@ import type { PeerMetadata } from '../../../xds/node-metadata.js';
 import type { ConnectionSecurity } from '../../security/identity.js';
 import { childOf, outgoingHeaderLines, readIncoming, type SpanContext } from './propagation.js';
 import { SpanExporter } from './exporter.js';
+import { applyCustomTags, type SpanCustomTag } from './custom-tags.js';
 import type { TraceProvider, TracingConfig } from './types.js';
 import type { Registry } from '../../../telemetry/registry.js';
 
@@ -41,7 +42,7 @@ export class HttpTracer {
     const h2 = 'session' in down.socket && down.socket.session !== undefined; // an h2 stream (as the access log tells)
     const incoming = readIncoming(req.headers);
     const span = childOf(incoming, decideSampled(incoming.sampled, this.config.samplingPercent));
-    return new TraceTap(req, h2, span, this.inbound, this.node, span.sampled ? this.exporter : null);
+    return new TraceTap(req, h2, span, this.inbound, this.node, span.sampled ? this.exporter : null, this.config.customTags);
   }
 }
 
@@ -57,6 +58,7 @@ export class TraceTap {
     private readonly inbound: boolean,
     private readonly node: TracerNode,
     private readonly exporter: SpanExporter | null,
+    private readonly customTags?: readonly SpanCustomTag[],
   ) {
     let id: string | undefined;
     const h = req.headers;
@@ -93,6 +95,7 @@ export class TraceTap {
       request_size: String(requestBytes),
       response_size: String(responseBytes),
     };
+    if (this.customTags) applyCustomTags(tags, this.customTags, req);
     const side = this.inbound ? 'source' : 'destination';
     const principal = peer?.principal || (this.inbound && security?.peerPrincipal ? `spiffe://${security.peerPrincipal}` : '');
     if (principal) tags[`${side}.principal`] = principal;
