@@ -4,6 +4,7 @@
 // the traces at GET /debug/traces/<id>. Real control plane, ingress gateway, two sidecars and two
 // apps (the frontend app forwards the trace headers, as Istio asks apps to):
 //   - a caller's sampled W3C traceparent is honored at 1%: one trace of four parented spans;
+//   - without a caller's decision, the x-request-id decides (Envoy's request-id sampling);
 //   - a Telemetry at 100% with customTags (literal, environment, header) puts them on the spans;
 //   - MeshConfig enableTracing: false (and no Telemetry tracing): apps get no trace headers.
 import { after, before, describe, it } from 'node:test';
@@ -209,6 +210,19 @@ describe('tracing by default: the control plane is the collector', { timeout: 30
       assert.equal(s.attributes['http.status_code'], '200');
       assert.equal(s.attributes.team, undefined, 'no custom tags configured yet');
     }
+  });
+
+  it('no caller decision: the x-request-id decides sampling (useRequestIdForTraceSampling, Istio\'s default), so every hop agrees', async () => {
+    // The last 8 hex digits, 0x00000001, give 1 % 10000 < 100 (1%): sampled by every proxy. At
+    // random, a 1% mesh would trace this request once in a hundred.
+    const rid = '5b7e8c1d-2f3a-4b5c-8d6e-000000000001';
+    const a = await viaGateway('/by-request-id', { 'x-request-id': rid });
+    assert.equal(a.backend['x-request-id'], rid, 'the request id travels end to end');
+    assert.match(a.frontend.traceparent ?? '', /-01$/, 'sampled');
+    const traceId = traceIdOf(a.backend.traceparent);
+    const { gw } = chain(await storedTrace(cp, traceId), a);
+    assert.equal(gw.parentSpanId, undefined, 'the gateway started the trace');
+    assert.equal(gw.attributes['guid:x-request-id'], rid);
   });
 
   it('a Telemetry at 100% with customTags: literal, environment and header tags on the spans', async () => {

@@ -17,9 +17,8 @@ const OVERRIDE: FieldSet = { supported: ['match', 'disabled', 'tagOverrides'] };
 const METRIC_SELECTOR: FieldSet = { supported: ['metric', 'customMetric', 'mode'] };
 const TAG_OVERRIDE: FieldSet = { supported: ['operation', 'value'] };
 const TRACING: FieldSet = {
-  supported: ['providers', 'randomSamplingPercentage', 'disableSpanReporting', 'match', 'customTags'],
-  // read and kept, not applied by the proxy yet (src/control/translate/tracing.ts)
-  notYet: ['useRequestIdForTraceSampling', 'enableIstioTags', 'disableContextPropagation'],
+  supported: ['providers', 'randomSamplingPercentage', 'disableSpanReporting', 'match', 'customTags', 'useRequestIdForTraceSampling'],
+  notYet: ['enableIstioTags', 'disableContextPropagation'],
 };
 
 const MODES: readonly WorkloadMode[] = ['CLIENT_AND_SERVER', 'CLIENT', 'SERVER'];

@@ -31,7 +31,7 @@ const snapC = (yaml: string, collector: { host?: string; port: number } | null =
 
 test('no tracing configured: both sides trace at 1% into the control plane (Istio default on)', () => {
   const yaml = MESH + tm('t', 'istio-system', '  accessLogging: [{providers: [{name: file}]}]');
-  const st = { providers: [], sampling: 1, disabled: false, customTags: {} };
+  const st = { providers: [], sampling: 1, disabled: false, customTags: {}, useRequestId: true };
   assert.deepEqual(resolveTracing(snapC(yaml), proxy), { CLIENT: st, SERVER: st });
   const s = snapC(yaml);
   const ls = withTracing(s, proxy, sidecarListeners(s, proxy));
@@ -114,6 +114,24 @@ test('customTags: the most specific level that sets them wins; emitted sorted as
   }
 });
 
+test('useRequestIdForTraceSampling false → HCM request_id_extension; the proxy decodes it; default emits nothing', () => {
+  const yaml = MESH + tm('mesh', 'istio-system', '  tracing: [{useRequestIdForTraceSampling: false, match: {mode: SERVER}}]');
+  const s = snapC(yaml);
+  const st = resolveTracing(s, proxy);
+  assert.deepEqual([st.CLIENT?.useRequestId, st.SERVER?.useRequestId], [true, false]);
+  let seen = 0;
+  for (const l of withTracing(s, proxy, sidecarListeners(s, proxy))) {
+    const back = decodeResource(TYPE_URL.listener, encodeResource(TYPE_URL.listener, l)) as Json;
+    const cfg = decodeListener(back);
+    if (cfg.tcpProxy) continue;
+    const inbound = l.traffic_direction === 'INBOUND';
+    assert.equal(JSON.stringify(l).includes('request_id_extension'), inbound, String(l.name));
+    assert.equal(cfg.hcm.tracing?.useRequestIdForSampling, inbound ? false : undefined);
+    seen++;
+  }
+  assert.ok(seen >= 2);
+});
+
 function hcmTracingOf(listeners: Json[]): Json[] {
   const out: Json[] = [];
   for (const l of listeners) {
@@ -130,15 +148,15 @@ function hcmTracingOf(listeners: Json[]): Json[] {
 test('levels: default 1%, providers inherited, workload overrides per mode, disableSpanReporting', () => {
   const base = MESH + tm('mesh', 'istio-system', '  tracing: [{providers: [{name: zk}]}]');
   assert.deepEqual(resolveTracing(snap(base), proxy), {
-    CLIENT: { providers: ['zk'], sampling: 1, disabled: false, customTags: {} },
-    SERVER: { providers: ['zk'], sampling: 1, disabled: false, customTags: {} },
+    CLIENT: { providers: ['zk'], sampling: 1, disabled: false, customTags: {}, useRequestId: true },
+    SERVER: { providers: ['zk'], sampling: 1, disabled: false, customTags: {}, useRequestId: true },
   });
   const ns = base + tm('ns', 'shop', '  tracing: [{randomSamplingPercentage: 50}]');
   assert.equal(resolveTracing(snap(ns), proxy).SERVER?.sampling, 50);
   const wl = ns + tm('wl', 'shop', '  selector: {matchLabels: {app: order}}\n  tracing: [{match: {mode: CLIENT}, disableSpanReporting: true}]');
   const r = resolveTracing(snap(wl), proxy);
   assert.equal(r.CLIENT, undefined);
-  assert.deepEqual(r.SERVER, { providers: ['zk'], sampling: 50, disabled: false, customTags: {} });
+  assert.deepEqual(r.SERVER, { providers: ['zk'], sampling: 50, disabled: false, customTags: {}, useRequestId: true });
   // a provider that is not a tracer (or unknown) gives no tracing block
   const fileOnly = MESH + tm('mesh', 'istio-system', '  tracing: [{providers: [{name: file}]}]');
   const s = snap(fileOnly);

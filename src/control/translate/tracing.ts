@@ -3,7 +3,8 @@
 //   2. per side (CLIENT: outbound listeners and gateways, SERVER: inbound), merge the `tracing`
 //      entries in level order: `providers` (else inherited, else meshConfig.defaultProviders.tracing),
 //      `randomSamplingPercentage` (else meshConfig defaultConfig.tracing.sampling, else Istio's 1%),
-//      `disableSpanReporting`, `customTags` (a level that sets any replaces them), `match.mode`;
+//      `disableSpanReporting`, `customTags` (a level that sets any replaces them),
+//      `useRequestIdForTraceSampling` (default true; false → HCM request_id_extension), `match.mode`;
 //   3. the first provider that names a zipkin or opentelemetry extension provider becomes the
 //      tracer (Envoy's HCM has one); its collector is the outbound cluster of service:port. With
 //      no provider named anywhere, the control plane is the collector (./default-collector.ts).
@@ -13,6 +14,7 @@ import type { MeshConfigSpec, Telemetry, WorkloadMode } from '../../api/types.js
 import type { CustomTag } from '../../api/telemetry-types.js';
 import { HCM_TYPE_URL } from '../../xds/protos.js';
 import { OTEL_CONFIG_TYPE_URL, OTEL_TRACER_NAME, ZIPKIN_CONFIG_TYPE_URL, ZIPKIN_TRACER_NAME } from '../../proxy/telemetry/tracing/types.js';
+import { UUID_REQUEST_ID_TYPE_URL } from '../../proxy/telemetry/tracing/request-id.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { ProxyModel } from '../model/proxy.js';
 import type { Json } from './clusters.js';
@@ -31,6 +33,8 @@ interface TracingState {
   sampling: number;
   disabled: boolean;
   customTags: Record<string, CustomTag>;
+  /** Istio's useRequestIdForTraceSampling (default true, Envoy's default too). */
+  useRequestId: boolean;
 }
 
 /** The mesh-wide sampling percent: meshConfig defaultConfig.tracing.sampling, else Istio's 1%. */
@@ -47,12 +51,12 @@ export function resolveTracing(snapshot: Snapshot, proxy: ProxyModel): Partial<R
   if (entries.length === 0 && defaults.length === 0) {
     // No tracing config: Istio's mesh default (meshConfig enableTracing, default true).
     if (!snapshot.mesh.enableTracing) return {};
-    const st: TracingState = { providers: [], sampling, disabled: false, customTags: {} };
+    const st: TracingState = { providers: [], sampling, disabled: false, customTags: {}, useRequestId: true };
     return { CLIENT: st, SERVER: st };
   }
   const out: Partial<Record<Mode, TracingState>> = {};
   for (const mode of ['CLIENT', 'SERVER'] as const) {
-    const st: TracingState = { providers: defaults, sampling, disabled: false, customTags: {} };
+    const st: TracingState = { providers: defaults, sampling, disabled: false, customTags: {}, useRequestId: true };
     for (const e of entries) {
       const m: WorkloadMode = e.match?.mode ?? 'CLIENT_AND_SERVER';
       if (m !== 'CLIENT_AND_SERVER' && m !== mode) continue;
@@ -60,6 +64,7 @@ export function resolveTracing(snapshot: Snapshot, proxy: ProxyModel): Partial<R
       if (e.randomSamplingPercentage !== undefined) st.sampling = e.randomSamplingPercentage;
       if (e.disableSpanReporting !== undefined) st.disabled = e.disableSpanReporting;
       if (Object.keys(e.customTags).length > 0) st.customTags = e.customTags;
+      if (e.useRequestIdForTraceSampling !== undefined) st.useRequestId = e.useRequestIdForTraceSampling;
     }
     if (!st.disabled) out[mode] = st;
   }
@@ -111,12 +116,15 @@ export function tracerProvider(name: string, mesh: Required<MeshConfigSpec>): Js
   return undefined;
 }
 
+/** The HCM fields tracing sets: `tracing`, and `request_id_extension` only when it differs from Envoy's default. */
 function hcmTracing(st: TracingState | undefined, snapshot: Snapshot, proxy: ProxyModel): Json | undefined {
   if (!st) return undefined;
   const provider = st.providers.length === 0 ? collectorProvider(snapshot, proxy) : firstTracer(st.providers, snapshot.mesh);
   if (!provider) return undefined;
   const tags = envoyCustomTags(st.customTags);
-  return { random_sampling: { value: st.sampling }, provider, ...(tags.length > 0 ? { custom_tags: tags } : {}) };
+  const tracing = { random_sampling: { value: st.sampling }, provider, ...(tags.length > 0 ? { custom_tags: tags } : {}) };
+  if (st.useRequestId) return { tracing };
+  return { tracing, request_id_extension: { typed_config: { '@type': UUID_REQUEST_ID_TYPE_URL, use_request_id_for_trace_sampling: false } } };
 }
 
 function firstTracer(names: string[], mesh: Required<MeshConfigSpec>): Json | undefined {
@@ -134,13 +142,13 @@ export function withTracing(snapshot: Snapshot, proxy: ProxyModel, listeners: Js
   const server = hcmTracing(st.SERVER, snapshot, proxy);
   if (!client && !server) return listeners;
   return listeners.map((l) => {
-    const tracing = l.traffic_direction === 'INBOUND' ? server : client;
-    if (!tracing) return l;
+    const fields = l.traffic_direction === 'INBOUND' ? server : client;
+    if (!fields) return l;
     const chains = (l.filter_chains as Json[]).map((c) => ({
       ...c,
       filters: (c.filters as Json[]).map((f) => {
         const tc = f.typed_config as Json;
-        return tc['@type'] === HCM_TYPE_URL ? { ...f, typed_config: { ...tc, tracing } } : f;
+        return tc['@type'] === HCM_TYPE_URL ? { ...f, typed_config: { ...tc, ...fields } } : f;
       }),
     }));
     return { ...l, filter_chains: chains };

@@ -47,3 +47,13 @@ test('tracing: what the proxy does not implement is refused with its field path'
   rejects(() => decodeTracing({ provider: { ...o, typed_config: { ...o.typed_config, grpc_service: {} } } }, 't'), 't.provider.typed_config.grpc_service');
   rejects(() => decodeTracing({ provider: otel('ftp://x/y') }, 't'), 't.provider.typed_config.http_service.http_uri.uri');
 });
+
+test('request_id_extension: absent → request-id sampling (Envoy default); false kept; pack_trace_reason true and other types refused', () => {
+  const rid = (tc: Record<string, unknown>) => ({ value: { typed_config: { '@type': 'type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', ...tc } }, path: 'h.request_id_extension' });
+  assert.equal(decodeTracing({ provider: otel() }, 't', { value: undefined, path: 'h.request_id_extension' })?.useRequestIdForSampling, undefined);
+  assert.equal(decodeTracing({ provider: otel() }, 't', rid({ use_request_id_for_trace_sampling: false }))?.useRequestIdForSampling, false);
+  assert.equal(decodeTracing({ provider: otel() }, 't', rid({ use_request_id_for_trace_sampling: true, pack_trace_reason: false }))?.useRequestIdForSampling, undefined);
+  rejects(() => decodeTracing({ provider: otel() }, 't', rid({ pack_trace_reason: true })), 'h.request_id_extension.typed_config.pack_trace_reason');
+  rejects(() => decodeTracing(undefined, 't', rid({ extra: 1 })), 'h.request_id_extension.typed_config.extra');
+  rejects(() => decodeTracing(undefined, 't', { value: { typed_config: { '@type': 'x' } }, path: 'h.request_id_extension' }), 'h.request_id_extension.typed_config');
+});

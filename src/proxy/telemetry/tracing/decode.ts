@@ -1,8 +1,10 @@
 // HCM `tracing` (envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Tracing)
-// → TracingConfig. Implemented: random_sampling, custom_tags (./custom-tags.ts) and a Zipkin (HTTP_JSON) or
+// (+ the HCM's request_id_extension, ./request-id.ts) → TracingConfig. Implemented: random_sampling,
+// custom_tags (./custom-tags.ts) and a Zipkin (HTTP_JSON) or
 // OpenTelemetry (http_service, OTLP/HTTP JSON) provider. Anything else is rejected with its field path (NACK).
 import { ConfigRejection, bool, num, obj, only, optStr, str, type J } from '../../config/check.js';
 import { decodeCustomTags } from './custom-tags.js';
+import { decodeRequestIdExtension } from './request-id.js';
 import { OTEL_CONFIG_TYPE_URL, OTEL_TRACER_NAME, ZIPKIN_CONFIG_TYPE_URL, ZIPKIN_TRACER_NAME, type TraceProvider, type TracingConfig } from './types.js';
 
 function percent(v: unknown, path: string): number {
@@ -49,7 +51,9 @@ function otel(tc: J, path: string): TraceProvider {
   };
 }
 
-export function decodeTracing(v: unknown, path: string): TracingConfig | undefined {
+/** `requestIdExtension`: the HCM's request_id_extension (./request-id.ts), checked even without tracing. */
+export function decodeTracing(v: unknown, path: string, requestIdExtension?: { value: unknown; path: string }): TracingConfig | undefined {
+  const useRequestId = requestIdExtension ? decodeRequestIdExtension(requestIdExtension.value, requestIdExtension.path) : true;
   if (v === undefined) return undefined;
   const t = obj(v, path);
   only(t, path, ['random_sampling', 'provider', 'custom_tags']);
@@ -64,5 +68,5 @@ export function decodeTracing(v: unknown, path: string): TracingConfig | undefin
   else if (p.name === OTEL_TRACER_NAME && type === OTEL_CONFIG_TYPE_URL) provider = otel(tc, `${pp}.typed_config`);
   else throw new ConfigRejection(pp, `tracer ${String(p.name)} (${String(type)}) is not supported; only ${ZIPKIN_TRACER_NAME} and ${OTEL_TRACER_NAME}`);
   const customTags = decodeCustomTags(t.custom_tags, `${path}.custom_tags`);
-  return { samplingPercent, provider, ...(customTags.length > 0 ? { customTags } : {}) };
+  return { samplingPercent, provider, ...(customTags.length > 0 ? { customTags } : {}), ...(useRequestId ? {} : { useRequestIdForSampling: false }) };
 }

@@ -25,4 +25,6 @@ export interface TracingConfig {
   provider: TraceProvider;
   /** custom_tags (./custom-tags.ts); absent: none. */
   customTags?: SpanCustomTag[];
+  /** false: random sampling ignores x-request-id (request_id_extension use_request_id_for_trace_sampling: false); absent: true (./request-id.ts). */
+  useRequestIdForSampling?: false;
 }
