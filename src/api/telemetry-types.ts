@@ -58,12 +58,19 @@ export interface Metrics {
   overrides: MetricsOverrides[];
 }
 
+/** A Telemetry tracing custom tag: exactly one of a literal, an environment variable of the proxy, or a request header. */
+export type CustomTag =
+  | { literal: { value: string } }
+  | { environment: { name: string; defaultValue?: string } }
+  | { header: { name: string; defaultValue?: string } };
+
 /** Telemetry tracing (src/control/translate/tracing.ts). */
 export interface Tracing {
   providers: ProviderRef[];
   randomSamplingPercentage?: number;
   disableSpanReporting?: boolean;
-  customTags: Record<string, unknown>;
+  /** Tag name → value source; a level that sets any replaces the inherited ones (Istio's shallow merge). */
+  customTags: Record<string, CustomTag>;
   match?: { mode: WorkloadMode };
   useRequestIdForTraceSampling?: boolean;
 }

@@ -370,6 +370,16 @@ export interface MeshConfigSpec {
   pathNormalization?: { normalization: PathNormalization };
   /** Requests for hosts the mesh does not know: ALLOW_ANY (PassthroughCluster) or REGISTRY_ONLY (blocked). */
   outboundTrafficPolicy?: { mode: OutboundTrafficMode };
+  // Tracing defaults (./validate-mesh-tracing.ts, src/control/translate/tracing.ts).
+  /** Istio's enableTracing (default true): false = no tracing unless a Telemetry/defaultProviders configures it. */
+  enableTracing?: boolean;
+  /** Istio's ProxyConfig defaults; only tracing.sampling (percent) is read. */
+  defaultConfig?: MeshDefaultConfig;
+}
+
+/** MeshConfig defaultConfig (Istio's ProxyConfig): the fields Weft reads. */
+export interface MeshDefaultConfig {
+  tracing?: { sampling?: number };
 }
 
 /** MeshConfig outboundTrafficPolicy.mode (Istio's default: ALLOW_ANY). */

@@ -8,9 +8,10 @@ import type { MeshConfigSpec } from './types.js';
 import { compact, type Field, type FieldSet } from './validate-common.js';
 import { MESH_TELEMETRY_FIELDS, readMeshTelemetry } from './validate-mesh-telemetry.js';
 import { readOutboundTrafficPolicy } from './validate-outbound-traffic-policy.js';
+import { MESH_TRACING_FIELDS, readMeshTracing } from './validate-mesh-tracing.js';
 
 const MESH_CONFIG: FieldSet = {
-  supported: ['rootNamespace', 'trustDomain', 'pathNormalization', 'outboundTrafficPolicy', ...MESH_TELEMETRY_FIELDS],
+  supported: ['rootNamespace', 'trustDomain', 'pathNormalization', 'outboundTrafficPolicy', ...MESH_TELEMETRY_FIELDS, ...MESH_TRACING_FIELDS],
 };
 const PATH_NORMALIZATION: FieldSet = { supported: ['normalization'] };
 
@@ -22,6 +23,7 @@ export function validateMeshConfigSpec(f: Field): MeshConfigSpec {
     ...readMeshTelemetry(f),
     pathNormalization: f.get('pathNormalization').ifPresent(readPathNormalization),
     outboundTrafficPolicy: f.get('outboundTrafficPolicy').ifPresent(readOutboundTrafficPolicy),
+    ...readMeshTracing(f),
   });
 }
 

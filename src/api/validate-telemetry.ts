@@ -3,6 +3,8 @@
 import { celProblem } from '../cel/cel.js';
 import { ISTIO_METRICS, type AccessLogging, type Metrics, type MetricsOverrides, type ProviderRef, type TagOverride, type TelemetrySpec, type Tracing, type WorkloadMode } from './telemetry-types.js';
 import { compact, readLabels, type Field, type FieldSet } from './validate-common.js';
+import { readCustomTag } from './validate-custom-tags.js';
+import { readSamplingPercent } from './validate-mesh-tracing.js';
 
 const SPEC: FieldSet = { supported: ['selector', 'accessLogging', 'metrics', 'tracing', 'targetRef', 'targetRefs'] };
 const SELECTOR: FieldSet = { supported: ['matchLabels'] };
@@ -15,11 +17,9 @@ const OVERRIDE: FieldSet = { supported: ['match', 'disabled', 'tagOverrides'] };
 const METRIC_SELECTOR: FieldSet = { supported: ['metric', 'customMetric', 'mode'] };
 const TAG_OVERRIDE: FieldSet = { supported: ['operation', 'value'] };
 const TRACING: FieldSet = {
-  supported: ['providers', 'randomSamplingPercentage', 'disableSpanReporting', 'match'],
-  // read and kept, not applied by the proxy yet (src/control/translate/tracing.ts)
-  notYet: ['customTags', 'useRequestIdForTraceSampling'],
+  supported: ['providers', 'randomSamplingPercentage', 'disableSpanReporting', 'match', 'customTags', 'useRequestIdForTraceSampling'],
+  notYet: ['enableIstioTags', 'disableContextPropagation'],
 };
-const CUSTOM_TAG: FieldSet = { supported: ['literal', 'environment', 'header'] };
 
 const MODES: readonly WorkloadMode[] = ['CLIENT_AND_SERVER', 'CLIENT', 'SERVER'];
 /** Metrics the proxy can override (HTTP and TCP); the gRPC message ones are warned about. */
@@ -131,16 +131,8 @@ function readOverride(f: Field): MetricsOverrides {
 
 function readTracing(f: Field): Tracing {
   f.object(TRACING, { required: true });
-  const pf = f.get('randomSamplingPercentage');
-  let randomSamplingPercentage: number | undefined;
-  if (pf.present) {
-    if (typeof pf.value !== 'number' || !(pf.value >= 0 && pf.value <= 100)) pf.mismatch('a number 0..100');
-    else randomSamplingPercentage = pf.value;
-  }
-  const customTags = f.get('customTags').map((t) => {
-    t.object(CUSTOM_TAG, { required: true });
-    return t.value;
-  });
+  const randomSamplingPercentage = readSamplingPercent(f.get('randomSamplingPercentage'));
+  const customTags = f.get('customTags').map(readCustomTag);
   return compact({
     providers: readProviders(f.get('providers')),
     randomSamplingPercentage,

@@ -19,6 +19,7 @@ import { SecureXdsServer } from './ca/secure-server.js';
 import { rootCaSecret, ROOTCA_SECRET } from './ca/sds.js';
 import { caHttpHandler } from './ca/http.js';
 import { TraceStore, tracesHttpHandler } from './debug/traces.js';
+import { collectorAddress, type CollectorAddress } from './model/collector.js';
 import type { OperatorCaFiles } from './ca/roots.js';
 
 /** The built-in CA (control/ca/): always on; the TLS port only when `secureXds` is given. */
@@ -37,6 +38,8 @@ export interface ControlPlaneOptions {
   stateDir: string;
   xds: { host: string; port: number };
   http: { host: string; port: number };
+  /** --advertise-http-address: how proxies reach the HTTP port (the default trace collector, ./model/collector.ts). */
+  advertiseHttp?: { host: string; port?: number };
   debounce: { quietMs: number; maxMs: number };
   log: (msg: string) => void;
   ca?: CaSettings;
@@ -49,6 +52,8 @@ export class ControlPlane {
   readonly metrics: ControlMetrics;
   readonly ads: AdsServer;
   private snapshot: Snapshot = emptySnapshot();
+  /** The default trace collector (this process's HTTP port) as proxies reach it; known once the port is. */
+  private collector: CollectorAddress | undefined;
   private readonly debouncer: Debouncer;
   private readonly files: FileSource;
   private readonly registry: FileSource;
@@ -93,7 +98,7 @@ export class ControlPlane {
       log: opts.log,
       onChange: () => {
         // New keys: a snapshot with the same indexes and the new JWKS, pushed at once.
-        this.snapshot = buildSnapshot(this.snapshot.version + 1, this.snapshot.byKind, this.snapshot, new Set(), this.jwks.current());
+        this.snapshot = buildSnapshot(this.snapshot.version + 1, this.snapshot.byKind, this.snapshot, new Set(), this.jwks.current(), this.collector);
         this.ads.pushAll(performance.now());
       },
     });
@@ -120,7 +125,7 @@ export class ControlPlane {
 
   /** `changed` undefined rebuilds every index. */
   private rebuild(changed: ReadonlySet<KindName> | undefined): void {
-    this.snapshot = buildSnapshot(this.snapshot.version + 1, this.store.byKind(), changed ? this.snapshot : undefined, changed, this.jwks.current());
+    this.snapshot = buildSnapshot(this.snapshot.version + 1, this.store.byKind(), changed ? this.snapshot : undefined, changed, this.jwks.current(), this.collector);
     this.jwks.sync(wantedJwksUris(this.snapshot));
   }
 
@@ -131,6 +136,7 @@ export class ControlPlane {
     this.registry.start();
     // The first snapshot is built at once, not debounced: proxies connecting now get full config.
     this.debouncer.stop();
+    if (this.opts.http.port !== 0) this.collector = collectorAddress(this.opts.http, this.opts.advertiseHttp);
     this.rebuild(undefined);
     await this.caStarted();
     this.xdsPort = await this.ads.start(this.opts.xds.host, this.opts.xds.port);
@@ -151,6 +157,12 @@ export class ControlPlane {
     const traces = tracesHttpHandler(this.traces);
     this.debug = await startDebugServer(backend, { ...this.opts.http, fallback: (req, res) => ca(req, res) || traces(req, res) });
     this.httpPort = this.debug.address.port;
+    if (this.opts.http.port === 0) {
+      // An ephemeral HTTP port is known only now: the collector address changes, so push it.
+      this.collector = collectorAddress({ host: this.opts.http.host, port: this.httpPort }, this.opts.advertiseHttp);
+      this.snapshot = buildSnapshot(this.snapshot.version + 1, this.snapshot.byKind, this.snapshot, new Set(), this.jwks.current(), this.collector);
+      this.ads.pushAll(performance.now());
+    }
   }
 
   async stop(): Promise<void> {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { ControlPlane } from './control-plane.js';
 import { CA_FLAGS, caSettings } from './ca/flags.js';
+import { parseAdvertiseAddress } from './model/collector.js';
 
 function hostPort(s: string, flag: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
       'state-dir': { type: 'string', default: '.weft' },
       'xds-address': { type: 'string', default: '127.0.0.1:15010' },
       'http-address': { type: 'string', default: '127.0.0.1:15014' },
+      // How proxies reach the HTTP port (spans go to POST /v1/traces there); needed when --http-address is 0.0.0.0/::.
+      'advertise-http-address': { type: 'string' },
       'debounce-after-ms': { type: 'string', default: '100' },
       'debounce-max-ms': { type: 'string', default: '10000' },
       ...CA_FLAGS,
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
     stateDir: path.resolve(values['state-dir'] ?? '.weft'),
     xds: hostPort(values['xds-address'] ?? '', '--xds-address'),
     http: hostPort(values['http-address'] ?? '', '--http-address'),
+    ...(values['advertise-http-address'] ? { advertiseHttp: parseAdvertiseAddress(values['advertise-http-address']) } : {}),
     debounce: { quietMs: Number(values['debounce-after-ms']), maxMs: Number(values['debounce-max-ms']) },
     log,
     ca: caSettings(values),

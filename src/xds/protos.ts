@@ -49,6 +49,7 @@ const PROTO_FILES = [
   'envoy/extensions/access_loggers/file/v3/file.proto',
   'envoy/config/trace/v3/zipkin.proto',
   'envoy/config/trace/v3/opentelemetry.proto',
+  'envoy/extensions/request_id/uuid/v3/uuid.proto',
   'envoy/extensions/access_loggers/filters/cel/v3/cel.proto',
   'xds/type/v3/typed_struct.proto',
   'envoy/extensions/filters/http/rbac/v3/rbac.proto',

@@ -15,6 +15,9 @@ export const MESH_DEFAULTS: MeshSettings = Object.freeze({
   pathNormalization: Object.freeze({ normalization: 'BASE' as const }),
   // Unknown hosts go out through PassthroughCluster (control/translate/passthrough.ts).
   outboundTrafficPolicy: Object.freeze({ mode: 'ALLOW_ANY' as const }),
+  // Tracing on, as in Istio (1% unless Telemetry or defaultConfig.tracing.sampling says otherwise).
+  enableTracing: true,
+  defaultConfig: Object.freeze({}),
 });
 
 export function meshSettings(configs: readonly MeshConfig[]): MeshSettings {

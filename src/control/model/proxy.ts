@@ -7,6 +7,9 @@ export interface ProxyModel {
   metadata: ProxyMetadata;
   /** xDS node.locality; absent when the proxy sent none. */
   locality?: Locality;
+  /** The host this proxy reached the xDS port on (its `:authority`); the default trace collector's
+   *  host when the control plane's HTTP address is unspecified (./collector.ts). */
+  xdsHost?: string;
 }
 
 /** Canonical Istio telemetry names for a workload: app label or workload name, version or "latest". */

@@ -13,6 +13,7 @@ import type {
 import { resolveHost } from '../../api/hosts.js';
 import { buildServiceIndex, type ServiceModel } from './services.js';
 import { meshSettings, type MeshSettings } from './mesh.js';
+import type { CollectorAddress } from './collector.js';
 
 export interface Snapshot {
   /** Monotonic per control plane process. */
@@ -32,6 +33,8 @@ export interface Snapshot {
   readonly requestAuthentications: readonly RequestAuthentication[];
   /** jwksUri → fetched JWKS text (control/jwks/): input to translation, filled outside it. */
   readonly jwks: ReadonlyMap<string, string>;
+  /** The control plane's HTTP address for the default trace collector (./collector.ts); absent: none. */
+  readonly collector?: CollectorAddress;
 }
 
 function byName<T extends Resource>(a: T, b: T): number {
@@ -56,6 +59,7 @@ export function buildSnapshot(
   prev?: Snapshot,
   changed?: ReadonlySet<KindName>,
   jwks: ReadonlyMap<string, string> = prev?.jwks ?? new Map(),
+  collector: CollectorAddress | undefined = prev?.collector,
 ): Snapshot {
   const dirty = (kinds: readonly KindName[]): boolean => !prev || !changed || kinds.some((k) => changed.has(k));
 
@@ -85,7 +89,7 @@ export function buildSnapshot(
 
   const requestAuthentications = dirty(['RequestAuthentication']) || !prev ? ofKind(byKind, 'RequestAuthentication') : prev.requestAuthentications;
 
-  return Object.freeze({ version, byKind, services, destinationRules, virtualServices, gateways, workloads, mesh, requestAuthentications, jwks });
+  return Object.freeze({ version, byKind, services, destinationRules, virtualServices, gateways, workloads, mesh, requestAuthentications, jwks, ...(collector ? { collector } : {}) });
 }
 
 export function emptySnapshot(): Snapshot {

@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertAllEncode, checkGolden, deepFreeze, goldenCases, loadCase, snapshotOf, testdataDir, toGolden } from './golden.js';
+import { GOLDEN_COLLECTOR, assertAllEncode, checkGolden, deepFreeze, goldenCases, loadCase, snapshotOf, testdataDir, toGolden } from './golden.js';
 import { translate } from './index.js';
 
 const REQUIRED_CASES = [
@@ -42,7 +42,8 @@ for (const name of goldenCases()) {
     // Frozen inputs: translation (or snapshot building) writing into config throws here.
     deepFreeze(c.resources);
     deepFreeze(c.proxy);
-    const snapshot = deepFreeze(snapshotOf(c.resources));
+    // Every case has the control plane as default trace collector, as a running control plane does.
+    const snapshot = deepFreeze(snapshotOf(c.resources, 1, GOLDEN_COLLECTOR));
     const first = translate(snapshot, c.proxy);
     const golden = toGolden(first);
     checkGolden(testdataDir(name), golden);

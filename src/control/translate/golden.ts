@@ -15,6 +15,7 @@ import { lookupType, TYPE_URL, type XdsType } from '../../xds/protos.js';
 import type { ProxyModel } from '../model/proxy.js';
 import { parseLocality } from '../../api/locality.js';
 import { buildSnapshot, type Snapshot } from '../model/snapshot.js';
+import type { CollectorAddress } from '../model/collector.js';
 import type { Json } from './clusters.js';
 import type { ProxyResources } from './index.js';
 import { repoRoot } from '../../testing/repo-root.js';
@@ -56,8 +57,12 @@ export function groupByKind(resources: readonly Resource[]): Map<KindName, Resou
   return m;
 }
 
-export function snapshotOf(resources: readonly Resource[], version = 1): Snapshot {
-  return buildSnapshot(version, groupByKind(resources));
+/** The control plane HTTP address golden cases translate with (the default trace collector). */
+export const GOLDEN_COLLECTOR: CollectorAddress = Object.freeze({ host: '127.0.0.1', port: 15014 });
+
+/** `collector` absent: no default trace collector (tracing stays off unless a provider is configured). */
+export function snapshotOf(resources: readonly Resource[], version = 1, collector?: CollectorAddress): Snapshot {
+  return buildSnapshot(version, groupByKind(resources), undefined, undefined, undefined, collector);
 }
 
 const REQUIRED_STRINGS = ['NAME', 'NAMESPACE', 'WORKLOAD_NAME', 'SERVICE_ACCOUNT', 'INSTANCE_IP', 'ADMIN_ADDRESS', 'CLUSTER_ID'] as const;

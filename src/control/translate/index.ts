@@ -14,6 +14,7 @@ import { cmp } from '../model/services.js';
 import { withTelemetry } from './telemetry.js';
 import { withTracing } from './tracing.js';
 import { egressClusters, withCatchAll } from './passthrough.js';
+import { collectorClusters } from './default-collector.js';
 
 export type ResourceSet = ReadonlyMap<string, Json>;
 export type ProxyResources = Readonly<Record<XdsType, ResourceSet>>;
@@ -26,7 +27,7 @@ function byName(list: Json[], key: 'name' | 'cluster_name' = 'name'): Map<string
 
 export function translateClusters(snapshot: Snapshot, proxy: ProxyModel): ResourceSet {
   const egress = proxy.metadata.type === 'router' ? [] : egressClusters();
-  return byName([...outboundClusters(snapshot), ...inboundClusters(snapshot, proxy), ...egress]);
+  return byName([...outboundClusters(snapshot), ...inboundClusters(snapshot, proxy), ...egress, ...collectorClusters(snapshot, proxy)]);
 }
 
 export function translateEndpoints(snapshot: Snapshot, proxy: ProxyModel): ResourceSet {

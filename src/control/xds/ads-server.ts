@@ -15,6 +15,7 @@ import { encodeResource } from '../../xds/json-codec.js';
 import type { ProxyMetadata } from '../../xds/node-metadata.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { ProxyModel } from '../model/proxy.js';
+import { authorityHost } from '../model/collector.js';
 import { translate, type ProxyResources } from '../translate/index.js';
 import type { Json } from '../translate/clusters.js';
 import type { ControlMetrics } from '../metrics.js';
@@ -160,6 +161,8 @@ export class AdsServer {
       try {
         if (!conn) {
           const proxy = proxyFromNode(req.node);
+          const xdsHost = authorityHost(call.getHost());
+          if (xdsHost) proxy.xdsHost = xdsHost;
           conn = new Connection(`${++this.connCounter}`, proxy, call);
           this.connections.set(conn.connId, conn);
           this.opts.log(`proxy connected: ${proxy.id}`);

@@ -19,7 +19,7 @@ const HCM_FIELDS = [
   '@type', 'stat_prefix', 'rds', 'route_config', 'http_filters', 'strip_any_host_port', 'use_remote_address',
   'codec_type', 'generate_request_id', 'xff_num_trusted_hops', 'normalize_path', 'merge_slashes', 'upgrade_configs',
   'access_log',
-  'path_with_escaped_slashes_action', 'tracing',
+  'path_with_escaped_slashes_action', 'tracing', 'request_id_extension',
 ];
 
 function decodeHcm(tc: J, path: string): HcmConfig {
@@ -80,7 +80,7 @@ function decodeHcm(tc: J, path: string): HcmConfig {
     ...(stats ? { stats } : {}),
     ...(rbac.length > 0 ? { rbac } : {}),
     ...optional('pathNormalization', decodePathNormalization(tc, path)),
-    ...optional('tracing', decodeTracing(tc.tracing, `${path}.tracing`)),
+    ...optional('tracing', decodeTracing(tc.tracing, `${path}.tracing`, { value: tc.request_id_extension, path: `${path}.request_id_extension` })),
   };
 }
 

@@ -31,7 +31,12 @@ test('tracing: absent → undefined; zipkin and opentelemetry providers; random_
 
 test('tracing: what the proxy does not implement is refused with its field path', () => {
   rejects(() => decodeTracing({ client_sampling: { value: 1 }, provider: otel() }, 't'), 't.client_sampling');
-  rejects(() => decodeTracing({ custom_tags: [], provider: otel() }, 't'), 't.custom_tags');
+  rejects(() => decodeTracing({ custom_tags: [{ tag: 'a', metadata: { kind: {} } }], provider: otel() }, 't'), 't.custom_tags[0].metadata');
+  rejects(() => decodeTracing({ custom_tags: [{ tag: 'a' }], provider: otel() }, 't'), 't.custom_tags[0]', /exactly one/);
+  rejects(() => decodeTracing({ custom_tags: [{ tag: 'a', literal: { value: 'x' }, request_header: { name: 'h' } }], provider: otel() }, 't'), 't.custom_tags[0]', /exactly one/);
+  rejects(() => decodeTracing({ custom_tags: [{ tag: '', literal: { value: 'x' } }], provider: otel() }, 't'), 't.custom_tags[0].tag');
+  rejects(() => decodeTracing({ custom_tags: [{ tag: 'a', request_header: { name: 'h', remove: true } }], provider: otel() }, 't'), 't.custom_tags[0].request_header.remove');
+  rejects(() => decodeTracing({ custom_tags: {}, provider: otel() }, 't'), 't.custom_tags');
   rejects(() => decodeTracing({ random_sampling: { value: 101 }, provider: otel() }, 't'), 't.random_sampling.value');
   rejects(() => decodeTracing({}, 't'), 't.provider');
   rejects(() => decodeTracing({ provider: { name: 'envoy.tracers.datadog', typed_config: { '@type': 'x' } } }, 't'), 't.provider', /not supported/);
@@ -41,4 +46,14 @@ test('tracing: what the proxy does not implement is refused with its field path'
   const o = otel();
   rejects(() => decodeTracing({ provider: { ...o, typed_config: { ...o.typed_config, grpc_service: {} } } }, 't'), 't.provider.typed_config.grpc_service');
   rejects(() => decodeTracing({ provider: otel('ftp://x/y') }, 't'), 't.provider.typed_config.http_service.http_uri.uri');
+});
+
+test('request_id_extension: absent → request-id sampling (Envoy default); false kept; pack_trace_reason true and other types refused', () => {
+  const rid = (tc: Record<string, unknown>) => ({ value: { typed_config: { '@type': 'type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', ...tc } }, path: 'h.request_id_extension' });
+  assert.equal(decodeTracing({ provider: otel() }, 't', { value: undefined, path: 'h.request_id_extension' })?.useRequestIdForSampling, undefined);
+  assert.equal(decodeTracing({ provider: otel() }, 't', rid({ use_request_id_for_trace_sampling: false }))?.useRequestIdForSampling, false);
+  assert.equal(decodeTracing({ provider: otel() }, 't', rid({ use_request_id_for_trace_sampling: true, pack_trace_reason: false }))?.useRequestIdForSampling, undefined);
+  rejects(() => decodeTracing({ provider: otel() }, 't', rid({ pack_trace_reason: true })), 'h.request_id_extension.typed_config.pack_trace_reason');
+  rejects(() => decodeTracing(undefined, 't', rid({ extra: 1 })), 'h.request_id_extension.typed_config.extra');
+  rejects(() => decodeTracing(undefined, 't', { value: { typed_config: { '@type': 'x' } }, path: 'h.request_id_extension' }), 'h.request_id_extension.typed_config');
 });

@@ -1,7 +1,10 @@
 // HCM `tracing` (envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Tracing)
-// → TracingConfig. Implemented: random_sampling and a Zipkin (HTTP_JSON) or OpenTelemetry (http_service,
-// OTLP/HTTP JSON) provider. Anything else is rejected with its field path (NACK).
+// (+ the HCM's request_id_extension, ./request-id.ts) → TracingConfig. Implemented: random_sampling,
+// custom_tags (./custom-tags.ts) and a Zipkin (HTTP_JSON) or
+// OpenTelemetry (http_service, OTLP/HTTP JSON) provider. Anything else is rejected with its field path (NACK).
 import { ConfigRejection, bool, num, obj, only, optStr, str, type J } from '../../config/check.js';
+import { decodeCustomTags } from './custom-tags.js';
+import { decodeRequestIdExtension } from './request-id.js';
 import { OTEL_CONFIG_TYPE_URL, OTEL_TRACER_NAME, ZIPKIN_CONFIG_TYPE_URL, ZIPKIN_TRACER_NAME, type TraceProvider, type TracingConfig } from './types.js';
 
 function percent(v: unknown, path: string): number {
@@ -48,10 +51,12 @@ function otel(tc: J, path: string): TraceProvider {
   };
 }
 
-export function decodeTracing(v: unknown, path: string): TracingConfig | undefined {
+/** `requestIdExtension`: the HCM's request_id_extension (./request-id.ts), checked even without tracing. */
+export function decodeTracing(v: unknown, path: string, requestIdExtension?: { value: unknown; path: string }): TracingConfig | undefined {
+  const useRequestId = requestIdExtension ? decodeRequestIdExtension(requestIdExtension.value, requestIdExtension.path) : true;
   if (v === undefined) return undefined;
   const t = obj(v, path);
-  only(t, path, ['random_sampling', 'provider']);
+  only(t, path, ['random_sampling', 'provider', 'custom_tags']);
   const samplingPercent = t.random_sampling === undefined ? 100 : percent(t.random_sampling, `${path}.random_sampling`);
   const pp = `${path}.provider`;
   const p = obj(t.provider, pp);
@@ -62,5 +67,6 @@ export function decodeTracing(v: unknown, path: string): TracingConfig | undefin
   if (p.name === ZIPKIN_TRACER_NAME && type === ZIPKIN_CONFIG_TYPE_URL) provider = zipkin(tc, `${pp}.typed_config`);
   else if (p.name === OTEL_TRACER_NAME && type === OTEL_CONFIG_TYPE_URL) provider = otel(tc, `${pp}.typed_config`);
   else throw new ConfigRejection(pp, `tracer ${String(p.name)} (${String(type)}) is not supported; only ${ZIPKIN_TRACER_NAME} and ${OTEL_TRACER_NAME}`);
-  return { samplingPercent, provider };
+  const customTags = decodeCustomTags(t.custom_tags, `${path}.custom_tags`);
+  return { samplingPercent, provider, ...(customTags.length > 0 ? { customTags } : {}), ...(useRequestId ? {} : { useRequestIdForSampling: false }) };
 }

@@ -16,11 +16,11 @@ const head = (headers: string[], target = '/p?x=1'): RequestHead => ({
 });
 
 /** A tracer whose exporter records spans instead of posting them. */
-function tracer(inbound: boolean, percent = 100): { t: HttpTracer; got: FinishedSpan[] } {
+function tracer(inbound: boolean, percent = 100, useRequestIdForSampling?: false): { t: HttpTracer; got: FinishedSpan[] } {
   const got: FinishedSpan[] = [];
   const ex = new SpanExporter({ format: 'otlp', cluster: 'c', path: '/v1/traces' }, {} as ClusterManager);
   ex.add = (s: FinishedSpan) => void got.push(s);
-  return { t: new HttpTracer({ samplingPercent: percent, provider: ex.provider }, ex, { id: 'sidecar~1.2.3.4~r-0.default~default.svc.cluster.local', serviceName: 'reviews.default' }, inbound), got };
+  return { t: new HttpTracer({ samplingPercent: percent, provider: ex.provider, ...(useRequestIdForSampling === false ? { useRequestIdForSampling } : {}) }, ex, { id: 'sidecar~1.2.3.4~r-0.default~default.svc.cluster.local', serviceName: 'reviews.default' }, inbound), got };
 }
 const cluster = { config: { name: 'inbound|9080||' } } as unknown as ClusterRuntime;
 const peer: PeerMetadata = { workload: 'productpage', namespace: 'default', app: 'productpage', version: 'v1', serviceAccount: 'bookinfo', principal: 'spiffe://cluster.local/ns/default/sa/bookinfo', cluster: 'K' };
@@ -75,4 +75,28 @@ test('sampling: caller decisions both ways; unsampled requests export nothing bu
   no.end(null, '-', 200, 0, 0, null, undefined);
   assert.equal(all.got.length, 0);
   assert.match(no.headerLines(), new RegExp(`^traceparent: 00-${T}-[0-9a-f]{16}-00\r\n`));
+});
+
+test('sampling without a caller decision follows x-request-id (all hops agree); off: random; a caller decision wins', () => {
+  // last 8 hex digits: 0x00000063 = 99 → 99 % 10000 < 1% (100): sampled; 0x00002710 = 10000 → 0: sampled at any >0%;
+  // 0x0000270f = 9999 → not sampled below 99.99%.
+  const low = '6f0e3a52-1c1e-4f59-9a7b-000000000063';
+  const high = '6f0e3a52-1c1e-4f59-9a7b-00000000270f';
+  const { t } = tracer(false, 1);
+  for (let i = 0; i < 20; i++) {
+    assert.equal(t.begin(head(['x-request-id', low]), { socket: {} }).span.sampled, true);
+    assert.equal(t.begin(head(['x-request-id', high]), { socket: {} }).span.sampled, false);
+  }
+  assert.equal(t.begin(head(['x-request-id', high, 'traceparent', `00-${T}-${P}-01`]), { socket: {} }).span.sampled, true, 'caller decision wins');
+  assert.equal(tracer(false, 0).t.begin(head(['x-request-id', low]), { socket: {} }).span.sampled, false, '0% samples nothing');
+  // Off: 0% / 100% are still absolute; a 50% tracer gives both outcomes for one request id over many requests.
+  const off = tracer(false, 50, false).t;
+  const seen = new Set<boolean>();
+  for (let i = 0; i < 200 && seen.size < 2; i++) seen.add(off.begin(head(['x-request-id', low]), { socket: {} }).span.sampled);
+  assert.deepEqual([...seen].sort(), [false, true]);
+  // A short (non-UUID) request id cannot decide: random.
+  const short = tracer(false, 50).t;
+  const seen2 = new Set<boolean>();
+  for (let i = 0; i < 200 && seen2.size < 2; i++) seen2.add(short.begin(head(['x-request-id', 'abc']), { socket: {} }).span.sampled);
+  assert.equal(seen2.size, 2);
 });

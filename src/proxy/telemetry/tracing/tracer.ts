@@ -1,6 +1,7 @@
 // The Exchange's tracing hook. A listener whose HCM has `tracing` gets an HttpTracer; each
 // Exchange opens one TraceTap at its start: the tap reads the caller's trace context, decides
-// sampling (the caller's decision if it sent one, else random_sampling), and makes this hop's
+// sampling (the caller's decision if it sent one, else random_sampling, from the x-request-id
+// unless use_request_id_for_trace_sampling is off: ./request-id.ts), and makes this hop's
 // span — a SERVER span on inbound listeners, a CLIENT span on outbound ones and gateways. The
 // request head sent upstream carries the span as the next hop's parent (./propagation.ts) and the
 // x-request-id; at completion the tap tags the span Istio's way and, if sampled, hands it to the
@@ -13,6 +14,8 @@ import type { PeerMetadata } from '../../../xds/node-metadata.js';
 import type { ConnectionSecurity } from '../../security/identity.js';
 import { childOf, outgoingHeaderLines, readIncoming, type SpanContext } from './propagation.js';
 import { SpanExporter } from './exporter.js';
+import { applyCustomTags, type SpanCustomTag } from './custom-tags.js';
+import { sampledByRequestId } from './request-id.js';
 import type { TraceProvider, TracingConfig } from './types.js';
 import type { Registry } from '../../../telemetry/registry.js';
 
@@ -40,15 +43,22 @@ export class HttpTracer {
   begin(req: RequestHead, down: { socket: object }): TraceTap {
     const h2 = 'session' in down.socket && down.socket.session !== undefined; // an h2 stream (as the access log tells)
     const incoming = readIncoming(req.headers);
-    const span = childOf(incoming, decideSampled(incoming.sampled, this.config.samplingPercent));
-    return new TraceTap(req, h2, span, this.inbound, this.node, span.sampled ? this.exporter : null);
+    const requestId = requestIdOf(req.headers) ?? crypto.randomUUID();
+    const percent = this.config.samplingPercent;
+    // Envoy's default: without a caller's decision, the x-request-id decides, so hops agree (./request-id.ts).
+    const byId = incoming.sampled === undefined && this.config.useRequestIdForSampling !== false ? sampledByRequestId(requestId, percent) : undefined;
+    const span = childOf(incoming, decideSampled(incoming.sampled ?? byId, percent));
+    return new TraceTap(req, h2, span, this.inbound, this.node, span.sampled ? this.exporter : null, requestId, this.config.customTags);
   }
+}
+
+function requestIdOf(h: readonly string[]): string | undefined {
+  for (let i = 0; i < h.length; i += 2) if (h[i] === 'x-request-id') return h[i + 1];
+  return undefined;
 }
 
 export class TraceTap {
   private readonly startUs = (performance.timeOrigin + performance.now()) * 1000;
-  /** The request's x-request-id (the client's, or the one this proxy adds upstream). */
-  readonly requestId: string;
 
   constructor(
     private readonly req: RequestHead,
@@ -57,12 +67,10 @@ export class TraceTap {
     private readonly inbound: boolean,
     private readonly node: TracerNode,
     private readonly exporter: SpanExporter | null,
-  ) {
-    let id: string | undefined;
-    const h = req.headers;
-    for (let i = 0; i < h.length; i += 2) if (h[i] === 'x-request-id') { id = h[i + 1]; break; }
-    this.requestId = id ?? crypto.randomUUID();
-  }
+    /** The request's x-request-id (the client's, or the one this proxy adds upstream). */
+    readonly requestId: string,
+    private readonly customTags?: readonly SpanCustomTag[],
+  ) {}
 
   /** Header lines carrying this span upstream (the proxy drops the caller's trace headers). */
   headerLines(): string {
@@ -93,6 +101,7 @@ export class TraceTap {
       request_size: String(requestBytes),
       response_size: String(responseBytes),
     };
+    if (this.customTags) applyCustomTags(tags, this.customTags, req);
     const side = this.inbound ? 'source' : 'destination';
     const principal = peer?.principal || (this.inbound && security?.peerPrincipal ? `spiffe://${security.peerPrincipal}` : '');
     if (principal) tags[`${side}.principal`] = principal;

@@ -1,4 +1,5 @@
 // The HCM `tracing` block as the proxy runs it (decoded by ./decode.ts).
+import type { SpanCustomTag } from './custom-tags.js';
 
 export const ZIPKIN_TRACER_NAME = 'envoy.tracers.zipkin';
 export const ZIPKIN_CONFIG_TYPE_URL = 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig';
@@ -22,4 +23,8 @@ export interface TracingConfig {
   /** random_sampling: percent of requests without an upstream decision that are sampled (Envoy's default 100). */
   samplingPercent: number;
   provider: TraceProvider;
+  /** custom_tags (./custom-tags.ts); absent: none. */
+  customTags?: SpanCustomTag[];
+  /** false: random sampling ignores x-request-id (request_id_extension use_request_id_for_trace_sampling: false); absent: true (./request-id.ts). */
+  useRequestIdForSampling?: false;
 }
