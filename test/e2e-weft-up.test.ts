@@ -11,6 +11,7 @@ import { request } from './harness/http.js';
 import { openWs } from './harness/ws-client.js';
 import { tempDir, waitFor } from './harness/processes.js';
 import { isProcessAlive } from '../src/local/process-group.js';
+import crypto from 'node:crypto';
 
 const GW = 'http://127.0.19.1:18080';
 
@@ -116,6 +117,42 @@ describe('weft up examples/shop', { timeout: 240_000 }, () => {
     assert.equal(live.customer, customer);
     assert.match(live.pushedBy, /^order-[01]$/);
     ws.close();
+  });
+
+  it('one order through the gateway is one trace: gateway → order → pricing (gRPC) and → shipping, in the control plane', async () => {
+    // The caller's sampled flag is honored at the default 1%; the control plane is the default collector.
+    const traceId = crypto.randomBytes(16).toString('hex');
+    const callerSpan = crypto.randomBytes(8).toString('hex');
+    const created = await request(`${GW}/order/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${callerSpan}-01` },
+      body: JSON.stringify({ customer: `trace-${Date.now()}`, item: 'teapot', quantity: 1 }),
+    });
+    assert.equal(created.status, 201, created.body);
+    const quoted = JSON.parse(created.body) as { price?: { quotedBy: string }; shipping?: { quotedBy: string } };
+    assert.ok(quoted.price && quoted.shipping, `both quotes in the answer: ${created.body}`);
+    type Span = { spanId: string; parentSpanId?: string; kind: string; name: string; service: string; attributes: Record<string, string> };
+    let spans: Span[] = [];
+    await waitFor('six spans of the order trace at the control plane', async () => {
+      const r = await request(`http://127.0.19.1:25514/debug/traces/${traceId}`);
+      if (r.status !== 200) return false;
+      spans = (JSON.parse(r.body) as { spans: Span[] }).spans;
+      return spans.length >= 6;
+    }, 30_000);
+    const dump = JSON.stringify(spans, null, 1);
+    assert.equal(spans.length, 6, dump);
+    const one = (what: string, pred: (s: Span) => boolean): Span => {
+      const got = spans.filter(pred);
+      assert.equal(got.length, 1, `${what}:\n${dump}`);
+      return got[0]!;
+    };
+    const gw = one('gateway CLIENT, child of the caller', (s) => s.kind === 'CLIENT' && s.parentSpanId === callerSpan);
+    const order = one('order SERVER under the gateway', (s) => s.kind === 'SERVER' && s.parentSpanId === gw.spanId && s.service.startsWith('order'));
+    const toPricing = one('order CLIENT to pricing', (s) => s.kind === 'CLIENT' && s.parentSpanId === order.spanId && s.name.startsWith('pricing.default.svc.cluster.local'));
+    const toShipping = one('order CLIENT to shipping', (s) => s.kind === 'CLIENT' && s.parentSpanId === order.spanId && s.name.startsWith('shipping.default.svc.cluster.local'));
+    assert.equal(toPricing.attributes['http.protocol'], 'HTTP/2', 'gRPC over HTTP/2');
+    one('pricing SERVER under order', (s) => s.kind === 'SERVER' && s.parentSpanId === toPricing.spanId && s.service.startsWith('pricing'));
+    one('shipping SERVER under order', (s) => s.kind === 'SERVER' && s.parentSpanId === toShipping.spanId && s.service.startsWith('shipping'));
   });
 
   it('Ctrl-C stops everything and leaves no process behind', async () => {

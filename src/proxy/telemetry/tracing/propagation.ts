@@ -1,8 +1,8 @@
 // Trace context on the wire: W3C Trace Context (`traceparent`, `tracestate`), Zipkin B3 (the
 // multi-header `x-b3-*` form and the single `b3` header) and `x-request-id`. Parsing is strict:
 // a malformed header is ignored (as if absent), never an error, so a bad client cannot break a
-// request. Pure apart from fresh ids (node:crypto).
-import crypto from 'node:crypto';
+// request. Pure apart from fresh ids (./ids.ts).
+import { newSpanId, newTraceId } from './ids.js';
 
 /** What an incoming request carried. `traceId` absent: no usable parent (a sampling-only `b3: 0` may still set `sampled`). */
 export interface IncomingTrace {
@@ -115,13 +115,7 @@ export function readIncoming(headers: readonly string[]): IncomingTrace {
   return parseB3Multi((n) => found.get(n)) ?? {};
 }
 
-export function newTraceId(): string {
-  return crypto.randomBytes(16).toString('hex');
-}
-
-export function newSpanId(): string {
-  return crypto.randomBytes(8).toString('hex');
-}
+export { newSpanId, newTraceId };
 
 /** This hop's span: a child of the caller's span in the caller's trace, or the root of a new trace. */
 export function childOf(incoming: IncomingTrace, sampled: boolean): SpanContext {
