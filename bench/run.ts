@@ -37,11 +37,11 @@ type ProtoScenario = (typeof PROTO_SCENARIOS)[number];
 /**
  * Scenarios run as their own script, each printing a markdown table that starts with `marker`:
  * mTLS (handshakes per second on one proxy; two sidecars with mTLS on vs off) and telemetry cost
- * (two sidecars with Istio metrics on vs disabled by the Telemetry API, proxy CPU per request).
+ * (two sidecars: no telemetry, metrics, metrics + tracing 1 % / 100 %, proxy CPU per request).
  */
 const SCRIPT_SCENARIOS = {
   mtls: { script: 'mtls.js', marker: '| mTLS benchmark', what: 'mTLS: new handshakes per second on one proxy; two sidecars with mTLS on vs off' },
-  telemetry: { script: 'telemetry.js', marker: '| Telemetry benchmark', what: 'telemetry cost: two sidecars with metrics on vs off, proxy CPU per request' },
+  telemetry: { script: 'telemetry.js', marker: '| Telemetry benchmark', what: 'telemetry cost: two sidecars, metrics off/on and tracing 1 %/100 %: max rps, latency at a fixed rate, proxy CPU per request' },
 } as const;
 type ScriptScenario = keyof typeof SCRIPT_SCENARIOS;
 const ALL_TARGETS: string[] = [...HTTP1_TARGETS, ...PROTO_SCENARIOS, ...Object.keys(SCRIPT_SCENARIOS)];
