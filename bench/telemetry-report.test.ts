@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { costShare, renderTable, sampledPercent, TABLE_MARKER, usPerRequest, type RowResult } from './telemetry-report.js';
+import { costShare, medianRound, renderTable, sampledPercent, TABLE_MARKER, usPerRequest, type RowResult } from './telemetry-report.js';
 
 const row = (label: string, openCpuS: number, closedCpuS: number, spans = { exported: 0, dropped: 0 }): RowResult => ({
   label,
@@ -44,4 +44,28 @@ test('the table: marker, one line per row, costs against row 1', () => {
   assert.match(lines[2] ?? '', /^\| 1\. base \| 10,000 \| 0\.50 \/ 1\.25 \/ 4\.00 \| 100\.0 \| 50\.0 \| 0 \/ 0 \(0\.00 %\) \| 5\.0 \/ 1\.0 \| 1 \|$/);
   assert.match(lines[3] ?? '', /^\| 2\. traced \| .* \| 125\.0 \(\+20\.0 %\) \| 62\.5 \(\+20\.0 %\) \| 88,000 \/ 0 \(100\.00 %\) \|/);
   assert.match(md, /load average 1\.50, CPU busy 12 %/);
+});
+
+test('several rounds: the median round by proxy CPU at max, with the spread over the rounds', () => {
+  const round = (cpuS: number, label = 'r'): RowResult => ({
+    label,
+    maxRps: cpuS * 1000,
+    closed: { requests: 1000, proxyCpuS: cpuS, collectorCpuS: 0 },
+    closedFailed: 0,
+    p50: 1,
+    p90: 2,
+    p99: 3,
+    achievedRps: 1000,
+    open: { requests: 1000, proxyCpuS: cpuS, collectorCpuS: 0 },
+    openFailed: 0,
+    spans: { exported: 0, dropped: 0 },
+    rowRequests: 2000,
+  });
+  const m = medianRound([round(0.09), round(0.07), round(0.08)]);
+  assert.equal(m.closed.proxyCpuS, 0.08);
+  assert.deepEqual(m.closedRange, { min: 70, max: 90, rounds: 3 });
+  assert.equal(medianRound([round(0.05)]).closedRange, undefined);
+  const table = renderTable([m, m], { date: 'd', phaseSeconds: 1, rate: 1000, connections: 1, loadAverage1m: 0, busyBeforePercent: 0, cores: 2 });
+  assert.match(table, /80\.0 \(\+0\.0 %\) \[70\.0–90\.0\]/);
+  assert.match(table, /3 interleaved rounds/);
 });
