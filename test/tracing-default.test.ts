@@ -9,58 +9,17 @@
 //   - MeshConfig enableTracing: false (and no Telemetry tracing): apps get no trace headers.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import fs from 'node:fs';
-import { startControlPlane, startProcess, startProxy, stopAll, tempDir, waitFor, type ControlPlaneHandle, type Proc, type ProxyHandle } from './harness/processes.js';
-import { httpGet, request, type Resp } from './harness/http.js';
+import { stopAll, waitFor, type ControlPlaneHandle, type ProxyHandle } from './harness/processes.js';
+import { httpGet } from './harness/http.js';
 import { removeConfig, writeConfig } from './harness/config.js';
-import { DIST } from './harness/repo.js';
+import { spanIdOf, startTraceMesh, traceIdOf, TRACE_MESH_CONFIG as CONFIG, viaGateway as viaGatewayAt, type Answer } from './harness/trace-mesh.js';
 
 const SUBNET = '127.0.72';
 const ip = (n: number): string => `${SUBNET}.${n}`;
 const GATEWAY = ip(30);
 const GW_URL = `http://${GATEWAY}:18080`;
-const BACKEND = 'backend.default.svc.cluster.local';
 /** Read by the proxies when they decode an `environment` custom tag (they inherit this process's environment). */
 const ENV_TAG = 'WEFT_TRACING_DEFAULT_TEST_ZONE';
-
-const CONFIG = `
-apiVersion: weft.dev/v1alpha1
-kind: Workload
-metadata: {name: frontend, namespace: default, labels: {app: frontend}}
-spec:
-  service: frontend
-  serviceAccount: frontend
-  ports: [{name: http, containerPort: 9080, servicePort: 80, protocol: HTTP}]
-  command: ["true"]
----
-apiVersion: weft.dev/v1alpha1
-kind: Workload
-metadata: {name: backend, namespace: default, labels: {app: backend}}
-spec:
-  service: backend
-  serviceAccount: backend
-  ports: [{name: http, containerPort: 9080, servicePort: 80, protocol: HTTP}]
-  command: ["true"]
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: ingress, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: frontend, namespace: default}
-spec:
-  hosts: ["*"]
-  gateways: [ingress]
-  http:
-  - route: [{destination: {host: frontend}}]
-`;
 
 const CUSTOM_TAGS = `
 apiVersion: telemetry.istio.io/v1
@@ -83,32 +42,7 @@ spec:
   enableTracing: false
 `;
 
-const entry = (app: string, addr: string): string => `
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: {name: ${app}-0, namespace: default, labels: {app: ${app}, weft.dev/workload: ${app}}}
-spec:
-  address: ${addr}
-  ports: {http: 80}
-  labels: {app: ${app}, weft.dev/workload: ${app}}
-  serviceAccount: ${app}
-`;
-
-interface Answer {
-  frontend: Record<string, string>;
-  backend: Record<string, string>;
-}
-
-async function viaGateway(p: string, headers: Record<string, string> = {}): Promise<Answer> {
-  const r: Resp = await request(`${GW_URL}${p}`, { headers });
-  assert.equal(r.status, 200, r.body);
-  const f = JSON.parse(r.body) as { headers: Record<string, string>; downstream: string };
-  const b = JSON.parse(f.downstream) as { headers: Record<string, string> };
-  return { frontend: f.headers, backend: b.headers };
-}
-
-const traceIdOf = (tp: string | undefined): string => (tp ?? '').split('-')[1] ?? '';
-const spanIdOf = (tp: string | undefined): string => (tp ?? '').split('-')[2] ?? '';
+const viaGateway = (p: string, headers: Record<string, string> = {}): Promise<Answer> => viaGatewayAt(GW_URL, p, headers);
 
 type Stored = { traceId: string; spanId: string; parentSpanId?: string; kind: 'CLIENT' | 'SERVER'; service: string; name: string; attributes: Record<string, string> };
 
@@ -155,25 +89,10 @@ describe('tracing by default: the control plane is the collector', { timeout: 30
 
   before(async () => {
     process.env[ENV_TAG] = 'zone-a'; // the proxies started below inherit it
-    configDir = tempDir('trace-default-cfg');
-    const stateDir = tempDir('trace-default-state');
-    fs.mkdirSync(path.join(stateDir, 'registry'), { recursive: true });
-    writeConfig(configDir, 'base.yaml', CONFIG);
-    writeConfig(path.join(stateDir, 'registry'), 'instances.yaml', [entry('frontend', ip(11)), entry('backend', ip(12))].join('---\n'));
-    cp = await startControlPlane({ configDir, stateDir, xdsPort: 15010, httpPort: 15014, host: ip(1) });
-    const apps: Proc[] = [
-      startProcess([path.join(DIST, 'test/fixtures/trace-forwarder.js')], {
-        UPSTREAM_NAME: 'frontend', UPSTREAM_HOST: ip(11), UPSTREAM_PORT: '9080', FORWARD_SIDECAR: `${ip(11)}:15001`, FORWARD_HOST: BACKEND,
-      }),
-      startProcess([path.join(DIST, 'test/fixtures/upstream.js')], { UPSTREAM_NAME: 'backend', UPSTREAM_HOST: ip(12), UPSTREAM_PORT: '9080' }),
-    ];
-    for (const a of apps) await waitFor('app ready', () => a.output().includes('upstream ready'), 10_000, a);
-    proxies = await Promise.all([
-      startProxy({ xds: cp.xds, ip: ip(11), name: 'frontend-0', workload: 'frontend', labels: { app: 'frontend' }, serviceAccount: 'frontend' }),
-      startProxy({ xds: cp.xds, ip: ip(12), name: 'backend-0', workload: 'backend', labels: { app: 'backend' }, serviceAccount: 'backend' }),
-      startProxy({ xds: cp.xds, ip: GATEWAY, name: 'ingress-0', workload: 'istio-ingressgateway', type: 'router', labels: { istio: 'ingressgateway', app: 'istio-ingressgateway' }, portMap: '80=18080' }),
-    ]);
-    await waitFor('gateway → frontend → backend', async () => (await request(`${GW_URL}/warmup`)).status === 200, 30_000);
+    const mesh = await startTraceMesh(SUBNET, CONFIG);
+    cp = mesh.cp;
+    configDir = mesh.configDir;
+    proxies = mesh.proxies;
   });
   after(async () => {
     await stopAll();
