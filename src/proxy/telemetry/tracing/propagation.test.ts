@@ -66,3 +66,26 @@ test('childOf / outgoing headers: same trace, parent = caller span, fresh span i
   assert.match(outgoingHeaderLines(root), /-00\r\n[\s\S]*x-b3-sampled: 0\r\n$/);
   assert.doesNotMatch(outgoingHeaderLines(root), /parentspanid/);
 });
+
+test('traceparent: the fixed-layout fast path agrees with the general parser on mutated inputs', () => {
+  // The general rule, written plainly (split and regular expressions), as the reference.
+  const reference = (v: string): ReturnType<typeof parseTraceparent> => {
+    const parts = v.trim().split('-');
+    if (parts.length < 4) return null;
+    const [ver, tid, pid, flags] = parts as [string, string, string, string];
+    if (!/^[0-9a-f]{2}$/.test(ver) || ver === 'ff' || (ver === '00' && parts.length !== 4) || !/^[0-9a-f]{2}$/.test(flags)) return null;
+    if (!/^[0-9a-f]{32}$/.test(tid) || /^0+$/.test(tid) || !/^[0-9a-f]{16}$/.test(pid) || /^0+$/.test(pid)) return null;
+    return { traceId: tid, parentSpanId: pid, sampled: (parseInt(flags, 16) & 1) === 1 };
+  };
+  const base = `00-${T}-${S}-01`;
+  const alphabet = '0123456789abcdefABCDEF-xz \t';
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  for (let i = 0; i < 5000; i++) {
+    const chars = base.split('');
+    for (let k = 0, m = 1 + rnd(2); k < m; k++) chars[rnd(chars.length)] = alphabet[rnd(alphabet.length)]!;
+    const v = chars.join('');
+    assert.deepEqual(parseTraceparent(v), reference(v), v);
+  }
+  for (const v of [`00-${'0'.repeat(32)}-${S}-01`, `00-${T}-${'0'.repeat(16)}-ff`, ` 00-${T}-${S}-01`, `00-${T}-${S}-0F`]) assert.deepEqual(parseTraceparent(v), reference(v), v);
+});

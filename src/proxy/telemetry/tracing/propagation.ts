@@ -43,8 +43,29 @@ function spanIdOf(v: string): string | undefined {
   return HEX16.test(s) && s !== ZERO16 ? s : undefined;
 }
 
+/** Lowercase hex digits only, in s[from, to). */
+function isLowerHex(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/** Only '0' in s[from, to). */
+function allZero(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (s.charCodeAt(i) !== 48) return false;
+  return true;
+}
+
 /** W3C traceparent: `version-traceid-parentid-flags`; version ff is invalid; future versions may append fields. */
 export function parseTraceparent(v: string): IncomingTrace | null {
+  // Fast path, no allocation but the result: version 00 in its fixed 55-character layout.
+  if (v.length === 55 && v.charCodeAt(0) === 48 && v.charCodeAt(1) === 48 && v[2] === '-' && v[35] === '-' && v[52] === '-') {
+    if (!isLowerHex(v, 3, 35) || !isLowerHex(v, 36, 52) || !isLowerHex(v, 53, 55)) return null;
+    if (allZero(v, 3, 35) || allZero(v, 36, 52)) return null;
+    return { traceId: v.slice(3, 35), parentSpanId: v.slice(36, 52), sampled: (parseInt(v.slice(53, 55), 16) & 1) === 1 };
+  }
   const parts = v.trim().split('-');
   if (parts.length < 4) return null;
   const [ver, tid, pid, flags] = parts as [string, string, string, string];
@@ -95,24 +116,32 @@ export function parseB3Multi(get: (name: string) => string | undefined): Incomin
 
 /** Reads a request's trace context from flat [name, value, ...] headers (names lowercase): traceparent, then b3, then x-b3-*. */
 export function readIncoming(headers: readonly string[]): IncomingTrace {
-  let found: Map<string, string> | undefined;
+  // One pass, the first value of each trace header; no allocation when there are none.
+  let tp: string | undefined;
+  let ts: string | undefined;
+  let single: string | undefined;
+  let multi: Record<string, string> | undefined;
   for (let i = 0; i < headers.length; i += 2) {
     const n = headers[i]!;
+    const c = n.charCodeAt(0);
+    if (c !== 116 && c !== 98 && c !== 120) continue; // t, b, x
     if (!TRACE_HEADERS.has(n)) continue;
-    found ??= new Map();
-    if (!found.has(n)) found.set(n, headers[i + 1]!);
+    const value = headers[i + 1]!;
+    if (n === 'traceparent') tp ??= value;
+    else if (n === 'tracestate') ts ??= value;
+    else if (n === 'b3') single ??= value;
+    else {
+      multi ??= {};
+      multi[n] ??= value;
+    }
   }
-  if (!found) return {};
-  const tp = found.get('traceparent');
+  if (tp === undefined && ts === undefined && single === undefined && multi === undefined) return {};
   const w3c = tp === undefined ? null : parseTraceparent(tp);
-  if (w3c) {
-    const ts = found.get('tracestate');
-    return ts ? { ...w3c, tracestate: ts } : w3c;
-  }
-  const single = found.get('b3');
+  if (w3c) return ts ? { ...w3c, tracestate: ts } : w3c;
   const b3 = single === undefined ? null : parseB3Single(single);
   if (b3) return b3;
-  return parseB3Multi((n) => found.get(n)) ?? {};
+  const m = multi;
+  return m === undefined ? {} : (parseB3Multi((n) => m[n]) ?? {});
 }
 
 export { newSpanId, newTraceId };

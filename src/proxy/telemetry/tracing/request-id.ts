@@ -34,7 +34,13 @@ export function decodeRequestIdExtension(v: unknown, path: string): boolean {
 /** Envoy's decision from a request id (UUID form, 36 chars); undefined when the id cannot decide. */
 export function sampledByRequestId(requestId: string, percent: number): boolean | undefined {
   if (requestId.length < 36) return undefined;
-  const hex = requestId.slice(28, 36);
-  if (!/^[0-9a-fA-F]{8}$/.test(hex)) return undefined;
-  return parseInt(hex, 16) % 10000 < Math.round(percent * 100);
+  // The last 8 hex digits of the UUID (characters 28..35), read without allocating.
+  let n = 0;
+  for (let i = 28; i < 36; i++) {
+    const c = requestId.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) return undefined;
+    n = n * 16 + d;
+  }
+  return n % 10000 < Math.round(percent * 100);
 }
