@@ -118,6 +118,12 @@ describe('outboundTrafficPolicy: PassthroughCluster and BlackHoleCluster', { tim
     await waitFor(`access log line for ${p}`, () => logLines().some((l) => l[6] === p), 20_000);
     return logLines().find((l) => l[6] === p)!;
   };
+  /** The access-log line of a CONNECT tunnel to `authority` that was answered `code` (CONNECT lines have no path). */
+  const connectLine = async (authority: string, code: string): Promise<string[]> => {
+    const match = (l: string[]): boolean => l[5] === authority && l[6] === '-' && l[3] === code;
+    await waitFor(`access log line for CONNECT ${authority} ${code}`, () => logLines().some(match), 20_000);
+    return logLines().find(match)!;
+  };
   const externalCount = async (): Promise<number> => (JSON.parse((await httpGet(`http://${EXTERNAL}/__count`)).body) as { count: number }).count;
 
   it('ALLOW_ANY: an unknown host is proxied through PassthroughCluster with Istio\'s labels', async () => {
@@ -205,6 +211,9 @@ describe('outboundTrafficPolicy: PassthroughCluster and BlackHoleCluster', { tim
     assert.match(bad.tunneled, /connection failure/);
     const uf = await tcpSamples('istio_tcp_connections_opened_total', { destination_service_name: 'PassthroughCluster', response_flags: 'UF' });
     assert.equal(uf[0]?.labels['destination_service'], UNREACHABLE);
+    // One access-log line per tunnel, written when it ends: route, cluster, host, status, flag.
+    assert.deepEqual(await connectLine(EXTERNAL, '200'), ['allow_any', 'PassthroughCluster', EXTERNAL, '200', '-', EXTERNAL, '-']);
+    assert.deepEqual(await connectLine(UNREACHABLE, '503'), ['allow_any', 'PassthroughCluster', UNREACHABLE, '503', 'UF', UNREACHABLE, '-']);
   });
 
   it('the mesh service works with ALLOW_ANY', async () => {
@@ -260,6 +269,8 @@ describe('outboundTrafficPolicy: PassthroughCluster and BlackHoleCluster', { tim
     assert.equal(got[0]?.labels['destination_service'], EXTERNAL);
     assert.equal(got[0]?.labels['response_flags'], 'UH');
     assert.equal((await tcpSamples('istio_tcp_connections_closed_total', { destination_service_name: 'BlackHoleCluster' }))[0]?.value, 1);
+    // Logged like an HTTP request to block_all: a direct 502, no cluster.
+    assert.deepEqual(await connectLine(EXTERNAL, '502'), ['block_all', '-', '-', '502', '-', EXTERNAL, '-']);
   });
 
   it('the mesh service still works with REGISTRY_ONLY', async () => {

@@ -8,6 +8,8 @@
 // flag UH, as a tcp_proxy to the endpoint-less BlackHoleCluster reports. A failed connect is
 // answered as an HTTP failure (errors.ts localReply) and closed. Other CONNECTs (a mesh host that
 // has its own virtual host, h2 streams) are left to the Exchange, which refuses them (400).
+// With access logging on the listener, each tunnel is one line when it ends (method CONNECT, the
+// status answered, the cluster and host, the bytes each way, the flag).
 import type { RequestHead } from './codec/h1/request-parser.js';
 import type { DownstreamConnection } from './downstream.js';
 import type { HcmContext } from './context.js';
@@ -19,6 +21,7 @@ import { splice } from '../network/splice.js';
 import { localReply, ProxyError, type ResponseFlag } from '../errors.js';
 import type { TcpConnectionLabels } from '../telemetry/tcp-metrics.js';
 import { BLACKHOLE, PASSTHROUGH } from '../telemetry/egress-service.js';
+import { TcpLog } from '../telemetry/access-log/tcp-log.js';
 
 /** The status Istio's block_all virtual host answers with. */
 const BLOCKED_STATUS = 502;
@@ -47,17 +50,24 @@ export function connectTunnel(down: DownstreamConnection, ctx: HcmContext, req: 
     responseFlags: '-',
     connectionSecurityPolicy: 'unknown',
   };
-  const refuse = (status: number, body: string, flag: string): void => {
+  const loggers = ctx.listener.hcm.accessLog;
+  const log = loggers ? new TcpLog(loggers, socket, undefined) : null;
+  const logAs = (status: number): void => log?.connect(authority, `HTTP/1.${req.versionMinor}`, req.headers, vh.name, status);
+  /** `logFlag`: the access log's flag when it differs from the metrics' (a block_all answer is a direct response: "-"). */
+  const refuse = (status: number, body: string, flag: string, logFlag = flag): void => {
     const s = ctx.tcpMetrics?.series({ ...labels, responseFlags: flag });
     s?.opened.inc();
     s?.closed.inc();
+    logAs(status);
+    log?.end(logFlag);
     if (socket.destroyed) return;
     socket.end(`HTTP/1.1 ${status} ${reasonPhrase(status)}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   };
   if (!host || !cluster) {
-    refuse(BLOCKED_STATUS, '', 'UH');
+    refuse(BLOCKED_STATUS, '', 'UH', '-');
     return true;
   }
+  log?.target(cluster.config.name, host.key);
 
   host.active++;
   let connecting = true;
@@ -83,16 +93,25 @@ export function connectTunnel(down: DownstreamConnection, ctx: HcmContext, req: 
     host.stats?.track(up);
     const s = ctx.tcpMetrics?.series(labels);
     s?.opened.inc();
+    logAs(200);
+    log?.connected(up);
     socket.write('HTTP/1.1 200 OK\r\n\r\n');
     splice(
       socket,
       up,
       {
-        onDownstreamBytes: (n) => s?.received.inc(n),
-        onUpstreamBytes: (n) => s?.sent.inc(n),
+        onDownstreamBytes: (n) => {
+          s?.received.inc(n);
+          log?.received(n);
+        },
+        onUpstreamBytes: (n) => {
+          s?.sent.inc(n);
+          log?.sent(n);
+        },
         onClose: () => {
           host.active--;
           s?.closed.inc();
+          log?.end('-');
         },
       },
       { downstreamHead: pending },

@@ -30,6 +30,21 @@ export class TcpLog {
     e.requestedServerName = sni || undefined;
   }
 
+  /**
+   * The connection is an HTTP CONNECT tunnel (../../http/connect-tunnel.ts): its line carries the
+   * request (method CONNECT, authority, protocol, route) and the status answered, as Envoy's
+   * connection manager logs a CONNECT.
+   */
+  connect(authority: string, protocol: string, headers: readonly string[], routeName: string | undefined, status: number): void {
+    const e = this.e;
+    e.method = 'CONNECT';
+    e.authority = authority;
+    e.protocol = protocol;
+    e.requestHeaders = headers;
+    e.routeName = routeName;
+    e.responseCode = status;
+  }
+
   /** The cluster and host picked (either may be missing when the connection fails early). */
   target(cluster: string | undefined, host: string | undefined): void {
     this.e.upstreamCluster = cluster;
