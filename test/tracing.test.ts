@@ -23,6 +23,18 @@ const GATEWAY = ip(30);
 const GW_URL = `http://${GATEWAY}:18080`;
 const FRONTEND = 'frontend.default.svc.cluster.local';
 
+/** A collector as a mesh service: `<name>.<ns>.svc.cluster.local:<port>` → one static address. */
+const collectorEntry = (name: string, ns: string, port: number, address: string): string => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  hosts: [${name}.${ns}.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: ${port}, name: http, protocol: HTTP}]
+  endpoints: [{address: ${address}}]
+`;
+
 const CONFIG = `
 apiVersion: weft.dev/v1alpha1
 kind: MeshConfig
@@ -44,36 +56,9 @@ spec:
   defaultProviders:
     tracing: [zipkin]
 ---
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: weft-control-plane, namespace: istio-system}
-spec:
-  hosts: [weft-control-plane.istio-system.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 15014, name: http, protocol: HTTP}]
-  endpoints: [{address: ${SUBNET}.1}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: zipkin, namespace: observability}
-spec:
-  hosts: [zipkin.observability.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 9411, name: http, protocol: HTTP}]
-  endpoints: [{address: ${COLLECTORS}.1}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: otel, namespace: observability}
-spec:
-  hosts: [otel.observability.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 4318, name: http, protocol: HTTP}]
-  endpoints: [{address: ${COLLECTORS}.2}]
----
+${collectorEntry('weft-control-plane', 'istio-system', 15014, `${SUBNET}.1`)}---
+${collectorEntry('zipkin', 'observability', 9411, `${COLLECTORS}.1`)}---
+${collectorEntry('otel', 'observability', 4318, `${COLLECTORS}.2`)}---
 ${TRACE_MESH_CONFIG}`;
 
 const meshTracing = (body: string): string =>

@@ -33,6 +33,7 @@ import { noteReplyGrpcStatus, settleGrpcStatus } from '../telemetry/grpc-local-s
 import { originalDstHost } from '../upstream/original-dst.js';
 import { egressService } from '../telemetry/egress-service.js';
 import { connectTunnel } from './connect-tunnel.js';
+import { getHeader } from './codec/h1/headers.js';
 
 export class Exchange {
   private readonly startedAt = performance.now();
@@ -582,8 +583,6 @@ export class Exchange {
   }
 
   private headerValue(name: string): string {
-    const h = this.req.headers;
-    for (let i = 0; i < h.length; i += 2) if (h[i] === name) return h[i + 1]!;
-    return '';
+    return getHeader(this.req.headers, name) ?? '';
   }
 }

@@ -165,15 +165,19 @@ export function overridesKey(ov: ReporterOverrides): string {
   return JSON.stringify([f(ov.source), f(ov.destination), ov.used ?? null]);
 }
 
-/** Each reporter's stats config from the listeners: OUTBOUND ones configure the source reporter, INBOUND ones the destination. */
-export function reporterOverridesOf(
-  listeners: Iterable<{ direction: 'INBOUND' | 'OUTBOUND'; hcm: { stats?: StatsConfig }; tcpProxy?: unknown; sniChains?: unknown }>,
-): ReporterOverrides {
+type OverrideListener = { direction: 'INBOUND' | 'OUTBOUND'; hcm?: { stats?: StatsConfig }; tcpStats?: StatsConfig; tcpProxy?: unknown; sniChains?: unknown };
+
+/**
+ * Each reporter's stats config from the listeners that `carries` (HTTP or TCP ones): OUTBOUND ones
+ * configure the source reporter, INBOUND ones the destination; the first config per direction counts.
+ */
+function overridesOf(listeners: Iterable<OverrideListener>, carries: (l: OverrideListener) => boolean, statsOf: (l: OverrideListener) => StatsConfig | undefined): ReporterOverrides {
   const out: ReporterOverrides = {};
   const used = { source: false, destination: false };
   for (const l of listeners) {
-    if (l.tcpProxy === undefined && l.sniChains === undefined) used[l.direction === 'INBOUND' ? 'destination' : 'source'] = true;
-    const st = l.hcm.stats;
+    if (!carries(l)) continue;
+    used[l.direction === 'INBOUND' ? 'destination' : 'source'] = true;
+    const st = statsOf(l);
     if (!st) continue;
     if (l.direction === 'INBOUND') out.destination ??= st;
     else out.source ??= st;
@@ -182,20 +186,14 @@ export function reporterOverridesOf(
   return out;
 }
 
-/** The TCP stats config per reporter, from tcp_proxy listeners (`tcpStats`), as reporterOverridesOf does for HTTP. */
-export function tcpReporterOverridesOf(
-  listeners: Iterable<{ direction: 'INBOUND' | 'OUTBOUND'; tcpStats?: StatsConfig; tcpProxy?: unknown; sniChains?: unknown }>,
-): ReporterOverrides {
-  const out: ReporterOverrides = {};
-  const used = { source: false, destination: false };
-  for (const l of listeners) {
-    if (l.tcpProxy === undefined && l.sniChains === undefined) continue;
-    used[l.direction === 'INBOUND' ? 'destination' : 'source'] = true;
-    const st = l.tcpStats;
-    if (!st) continue;
-    if (l.direction === 'INBOUND') out.destination ??= st;
-    else out.source ??= st;
-  }
-  if (out.source || out.destination) out.used = used;
-  return out;
+const isTcp = (l: OverrideListener): boolean => l.tcpProxy !== undefined || l.sniChains !== undefined;
+
+/** The HTTP metrics' overrides per reporter, from the HTTP connection managers' istio.stats filters. */
+export function reporterOverridesOf(listeners: Iterable<OverrideListener>): ReporterOverrides {
+  return overridesOf(listeners, (l) => !isTcp(l), (l) => l.hcm?.stats);
+}
+
+/** The TCP metrics' overrides per reporter, from tcp_proxy listeners (`tcpStats`). */
+export function tcpReporterOverridesOf(listeners: Iterable<OverrideListener>): ReporterOverrides {
+  return overridesOf(listeners, isTcp, (l) => l.tcpStats);
 }

@@ -10,6 +10,7 @@ import { noOriginalDestination } from '../errors.js';
 import { Host } from './host.js';
 import type { ClusterManager, ClusterRuntime } from './cluster-manager.js';
 import type { ClusterPool } from './circuit-breaker.js';
+import { getHeader } from '../http/codec/h1/headers.js';
 
 /** Distinct destinations kept (with their pooled connections) per ORIGINAL_DST cluster. */
 export const MAX_DESTINATIONS = 256;
@@ -53,10 +54,6 @@ export function parseDestination(value: string): Destination {
   return { address, port };
 }
 
-function headerValue(headers: readonly string[], name: string): string {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1] ?? '';
-  return '';
-}
 
 /**
  * This request's host in an ORIGINAL_DST cluster. `authority` is the request's (absolute-form
@@ -71,7 +68,7 @@ export function originalDstHost(
   self: { localAddress?: string | undefined; localPort?: number | undefined },
 ): Host {
   const headerName = cluster.config.originalDst?.headerName ?? ':authority';
-  const dst = parseDestination(headerName === ':authority' ? authority : headerValue(headers, headerName));
+  const dst = parseDestination(headerName === ':authority' ? authority : (getHeader(headers, headerName) ?? ''));
   if (dst.port === self.localPort && dst.address === self.localAddress) {
     throw noOriginalDestination(`${dst.address}:${dst.port} is this proxy`);
   }

@@ -3,11 +3,9 @@
 // headers) on their response. Preflights from other origins go to the app unchanged.
 import { stringMatches } from '../../router/select.js';
 import type { CorsConfig } from './types.js';
+import { getHeader } from '../codec/h1/headers.js';
 
-function header(headers: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
-  return undefined;
-}
+const header = getHeader;
 
 /** The request's Origin when the policy allows it. */
 export function allowedOrigin(c: CorsConfig, headers: readonly string[]): string | undefined {

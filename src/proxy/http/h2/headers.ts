@@ -2,6 +2,7 @@
 // [name, value, ...] lists) and node:http2 header objects. HTTP/2 forbids connection-specific
 // headers (RFC 9113 §8.2.2): they are dropped both ways; `te` survives only as "trailers".
 import type http2 from 'node:http2';
+import { getHeader } from '../codec/h1/headers.js';
 
 const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([
   'connection',
@@ -48,7 +49,5 @@ export function fromH2Headers(h: http2.IncomingHttpHeaders | Readonly<Record<str
   return out;
 }
 
-export function headerOf(flat: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) return flat[i + 1];
-  return undefined;
-}
+/** First value of a header in a flat list (the codec's lookup). */
+export const headerOf = getHeader;

@@ -2,14 +2,13 @@
 // ./http-tap.ts (the Exchange) and ./tcp-log.ts (the TCP proxy); read by the compiled formatter
 // (./format.ts) and by CEL filters (it is also the CEL attribute view, ../../../cel/cel.ts).
 import type { CelAttributes, MapAttribute, ScalarAttribute } from '../../../cel/cel.js';
+import { getHeader } from '../../http/codec/h1/headers.js';
 
 /** Flat [name, value, ...] lists with lower-case names, as the codecs produce them. */
 export type FlatHeaders = readonly string[];
 
 export function flatGet(h: FlatHeaders | null, lowerName: string): string | undefined {
-  if (h === null) return undefined;
-  for (let i = 0; i < h.length; i += 2) if (h[i] === lowerName) return h[i + 1];
-  return undefined;
+  return h === null ? undefined : getHeader(h, lowerName);
 }
 
 export class AccessLogEntry implements CelAttributes {

@@ -18,18 +18,19 @@ function take(bytes: number): string {
   return hex;
 }
 
-const ZERO = /^0+$/;
+const ZERO32 = '0'.repeat(32);
+const ZERO16 = '0'.repeat(16);
 
 /** 32 lowercase hex digits, never all zero. */
 export function newTraceId(): string {
   let id = take(16);
-  while (ZERO.test(id)) id = take(16);
+  while (id === ZERO32) id = take(16);
   return id;
 }
 
 /** 16 lowercase hex digits, never all zero. */
 export function newSpanId(): string {
   let id = take(8);
-  while (ZERO.test(id)) id = take(8);
+  while (id === ZERO16) id = take(8);
   return id;
 }

@@ -18,6 +18,7 @@ import { applyCustomTags, type SpanCustomTag } from './custom-tags.js';
 import { sampledByRequestId } from './request-id.js';
 import type { TraceProvider, TracingConfig } from './types.js';
 import type { Registry } from '../../../telemetry/registry.js';
+import { getHeader } from '../../http/codec/h1/headers.js';
 
 export interface TracerNode {
   /** The xDS node id (Istio's node_id tag). */
@@ -43,7 +44,7 @@ export class HttpTracer {
   begin(req: RequestHead, down: { socket: object }): TraceTap {
     const h2 = 'session' in down.socket && down.socket.session !== undefined; // an h2 stream (as the access log tells)
     const incoming = readIncoming(req.headers);
-    const requestId = requestIdOf(req.headers) ?? crypto.randomUUID();
+    const requestId = getHeader(req.headers, 'x-request-id') ?? crypto.randomUUID();
     const percent = this.config.samplingPercent;
     // Envoy's default: without a caller's decision, the x-request-id decides, so hops agree (./request-id.ts).
     const byId = incoming.sampled === undefined && this.config.useRequestIdForSampling !== false ? sampledByRequestId(requestId, percent) : undefined;
@@ -52,10 +53,6 @@ export class HttpTracer {
   }
 }
 
-function requestIdOf(h: readonly string[]): string | undefined {
-  for (let i = 0; i < h.length; i += 2) if (h[i] === 'x-request-id') return h[i + 1];
-  return undefined;
-}
 
 export class TraceTap {
   private readonly startUs = (performance.timeOrigin + performance.now()) * 1000;
